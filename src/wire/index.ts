@@ -1,1 +1,17 @@
 export * from './errors.js';
+export * from './constants.js';
+export { crc32 } from './crc.js';
+export { encodeFrame, sealFrame, headerCrc, type Frame, type FrameInit } from './frame.js';
+export { FrameDecoder, type FrameDecoderOptions } from './decoder.js';
+export * from './control.js';
+export * from './payloads/topic.js';
+export * from './payloads/fetch.js';
+export * from './payloads/subscription.js';
+export * from './payloads/auth.js';
+export * from './payloads/topic-response.js';
+export * from './payloads/cluster-status.js';
+export { parseServerJson, encodeServerJson, type JsonValue } from './payloads/json.js';
+export { errorFromServerText, parseHostPort } from './classify.js';
+export * from './tlv.js';
+export { compressRecords, decompressRecords } from './record-envelope.js';
+export * from './rules.js';
