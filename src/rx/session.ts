@@ -1,0 +1,45 @@
+/**
+ * The contract between the connection core and the engines built on it (producer, consumer).
+ *
+ * A `Session` is one live, authenticated socket. Engines never see sockets or bytes of headers: they
+ * send encoded frames and read decoded ones. When the socket dies the session's `frames$` errors
+ * (with a retryable `ConnectionError`, or the fatal error that killed it) and the core opens the next
+ * session after its backoff; engines resubscribe to `Lance.session$(role)` to get it.
+ */
+import type { Observable } from 'rxjs';
+import type { Frame } from '../wire/frame.js';
+
+export interface Session {
+  /** 1 for the first connection of this role, +1 per reconnect. Batch ids restart on each. */
+  readonly epoch: number;
+  /** `host:port` this session is connected to. */
+  readonly address: string;
+  /** Every frame received on this socket, hot; errors when the socket closes or fails. */
+  readonly frames$: Observable<Frame>;
+  /**
+   * Writes an encoded frame. Returns false when the socket's buffer is full (like `socket.write`);
+   * the frame is still queued and `drain$` emits once it empties.
+   */
+  send(frame: Uint8Array): boolean;
+  readonly drain$: Observable<void>;
+  /**
+   * A control request: its reply is matched FIFO with the other requests of this session (the wire
+   * has no request ids). ErrorResponse replies arrive as typed errors (`errorFromServerText`).
+   * A request that times out poisons the session: every pending request fails and the core reconnects.
+   */
+  request(command: number, payload?: Uint8Array, options?: RequestOptions): Promise<Frame>;
+  /** Closes this socket (the core reconnects if the role is still in use). */
+  kill(reason?: unknown): void;
+}
+
+export interface RequestOptions {
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Sessions are grouped by role: each role has its own socket, so a producer's acks never mix with a
+ * control connection's replies (an Unsubscribe reply is an Ack too, PROTOCOL.md §2.3.14).
+ * 'control' carries admin requests; 'producer:<n>' and 'consumer:<n>' are per engine.
+ */
+export type SessionRole = string;
