@@ -60,8 +60,12 @@ export function batchRecords<T>(opts: BatchRecordsOptions<T>): OperatorFunction<
       const flushPartial = (): void => {
         if (batch.length > 0) emit();
       };
+      const fail = (err: unknown): void => {
+        flushPartial();
+        subscriber.error(err);
+      };
 
-      if (flushWhen) subscriber.add(flushWhen.subscribe({ next: flushPartial, error: (e: unknown) => subscriber.error(e) }));
+      if (flushWhen) subscriber.add(flushWhen.subscribe({ next: flushPartial, error: fail }));
       subscriber.add(
         source.subscribe({
           next: (record) => {
@@ -76,10 +80,7 @@ export function batchRecords<T>(opts: BatchRecordsOptions<T>): OperatorFunction<
             flushPartial();
             subscriber.complete();
           },
-          error: (err: unknown) => {
-            flushPartial();
-            subscriber.error(err);
-          },
+          error: fail,
         }),
       );
       return () => linger?.unsubscribe();
