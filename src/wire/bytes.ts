@@ -50,3 +50,10 @@ export function isU32(v: number): boolean {
 export function isU64(v: bigint): boolean {
   return v >= 0n && v <= 0xffff_ffff_ffff_ffffn;
 }
+
+/** For buffers whose every byte is written before use: skips the zero-fill that dominates large frames. */
+export function allocUninitialized(n: number): Uint8Array {
+  if (n < 4096) return new Uint8Array(n);
+  const b = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
+}

@@ -14,7 +14,7 @@ import { DEFAULT_MAX_PAYLOAD, HEADER_SIZE, MAGIC, PROTOCOL_VERSION } from './con
 import { crc32 } from './crc.js';
 import { InvalidFrameError } from './errors.js';
 import { headerCrc, readHeader, type Frame, type RawHeader } from './frame.js';
-import { readU32 } from './bytes.js';
+import { allocUninitialized, readU32 } from './bytes.js';
 
 export interface FrameDecoderOptions {
   /** Largest payload accepted, in bytes. Default 16 MiB, the server's own limit. */
@@ -88,8 +88,10 @@ export class FrameDecoder {
 
   private checkHeader(b: Uint8Array, o: number): RawHeader {
     checkPrefix(o === 0 ? b : b.subarray(o, o + 8), 8);
-    const flags = b[o + 5]!;
-    if (readU32(b, o + 8) !== headerCrc(flags)) throw new InvalidFrameError('header CRC mismatch');
+    // Reserved bytes are covered by the CRC but not interpreted (§1.4 step 8); the cached value
+    // is only valid when they are zero, as every known sender writes them.
+    const expected = b[o + 6] === 0 && b[o + 7] === 0 ? headerCrc(b[o + 5]!) : crc32(b.subarray(o, o + 8));
+    if (readU32(b, o + 8) !== expected) throw new InvalidFrameError('header CRC mismatch');
     const header = readHeader(b, o);
     if (header.payloadLength > this.maxPayloadLength) {
       throw new InvalidFrameError(
@@ -101,7 +103,7 @@ export class FrameDecoder {
 
   private startBody(header: RawHeader): void {
     this.header = header;
-    this.body = new Uint8Array(header.payloadLength);
+    this.body = allocUninitialized(header.payloadLength);
     this.bodyLength = 0;
   }
 
@@ -143,3 +145,4 @@ function checkPrefix(b: Uint8Array, n: number): void {
   }
   if (n > 4 && b[4] !== PROTOCOL_VERSION) throw new InvalidFrameError(`unsupported protocol version ${b[4]}`);
 }
+

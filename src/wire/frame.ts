@@ -12,7 +12,7 @@
  */
 import { HEADER_SIZE, MAGIC, PROTOCOL_VERSION } from './constants.js';
 import { crc32 } from './crc.js';
-import { isU32, isU64, readU32, readU64, writeU32, writeU64 } from './bytes.js';
+import { allocUninitialized, isU32, isU64, readU32, readU64, writeU32, writeU64 } from './bytes.js';
 import { InvalidArgumentError } from './errors.js';
 
 export interface Frame {
@@ -83,7 +83,7 @@ export function sealFrame(buf: Uint8Array, init: Omit<FrameInit, 'payload'>): Ui
 
 export function encodeFrame(init: FrameInit): Uint8Array {
   const payload = init.payload ?? EMPTY;
-  const buf = new Uint8Array(HEADER_SIZE + payload.length);
+  const buf = allocUninitialized(HEADER_SIZE + payload.length);
   buf.set(payload, HEADER_SIZE);
   return sealFrame(buf, init);
 }

@@ -10,12 +10,14 @@ import { InvalidFrameError } from '../errors.js';
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
 
 const LONG_INT = /([:,[]\s*)(\d{16,})(?=\s*[,\]}])/g;
+// A string no server JSON can contain, written with a JSON escape so the text stays valid JSON.
 const MARK = '\u0000u64:';
+const MARK_ESCAPED = '\\u0000u64:';
 
 export function parseServerJson(payload: Uint8Array): JsonValue {
   const text = fromUtf8(payload);
   try {
-    return JSON.parse(text.replace(LONG_INT, `$1"${MARK}$2"`), (_k, v: unknown) =>
+    return JSON.parse(text.replace(LONG_INT, `$1"${MARK_ESCAPED}$2"`), (_k, v: unknown) =>
       typeof v === 'string' && v.startsWith(MARK) ? BigInt(v.slice(MARK.length)) : v,
     ) as JsonValue;
   } catch (err) {
