@@ -85,10 +85,17 @@ const debrisPath = (lockPath: string): string => `${lockPath}.${process.pid}.${r
 
 export const isLockDebris = (fileName: string): boolean => /\.lock\.\d+\.[0-9a-f]{12}$/.test(fileName);
 
-/** Remove a debris file left by a killed process, if whoever wrote it cannot still need it. */
+/**
+ * Remove a debris file left by a killed process, if whoever wrote it cannot still need it. One
+ * killed between creating and filling it is empty: then the pid in its name decides. Removing one
+ * a live process still uses costs it a retry at most (tryCreate and breakStale tolerate ENOENT).
+ */
 export async function sweepDebris(path: string): Promise<void> {
   const holder = await inspect(path);
-  if (holder !== undefined && isStale(holder)) await unlink(path).catch(ignore('ENOENT'));
+  if (holder === undefined) return;
+  const namePid = Number(/\.lock\.(\d+)\.[0-9a-f]+$/.exec(path)?.[1]);
+  const stale = holder.owner === undefined && namePid > 0 && namePid !== me.pid ? !isAlive(namePid) : isStale(holder);
+  if (stale) await unlink(path).catch(ignore('ENOENT'));
 }
 
 async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
@@ -118,7 +125,8 @@ async function tryCreate(lockPath: string): Promise<boolean> {
     await link(pending, lockPath);
     return true;
   } catch (err) {
-    if (code(err) === 'EEXIST') return false;
+    // ENOENT: a sweeper in another process took our pending file for debris; just try again.
+    if (code(err) === 'EEXIST' || code(err) === 'ENOENT') return false;
     if (!NO_HARD_LINKS.has(code(err) ?? '')) throw err;
     // Filesystems without hard links (FAT, some network mounts): exclusive create, then write.
     // A reader may see it empty for a moment, which the unreadable-holder grace covers.
@@ -208,7 +216,8 @@ async function breakStale(lockPath: string, judgedIno: bigint): Promise<void> {
     throw err;
   }
   try {
-    if ((await stat(grave, { bigint: true })).ino === judgedIno) return;
+    const moved = await stat(grave, { bigint: true }).catch(ignore('ENOENT')); // swept already
+    if (moved === undefined || moved.ino === judgedIno) return;
     await link(grave, lockPath).catch(ignore('EEXIST'));
   } finally {
     await unlink(grave).catch(ignore('ENOENT'));
