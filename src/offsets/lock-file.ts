@@ -7,15 +7,15 @@
  * ever sees a half-written lock. A lock is stale, and may be broken, when its holder provably
  * cannot be running: a dead pid on this host; our own pid but another process start time (a
  * restarted container is often pid 1 again); a file older than this boot; an unreadable holder
- * after a 1 s grace (the Rust store flocks and never deletes this path, leaving an empty file); another host's
- * lock after 10 s (the lock is held for one small write and two fsyncs).
+ * after a 1 s grace (the Rust store flocks and never deletes this path, so it leaves an empty
+ * file); another host's lock after 10 s (a lock is held for one small write and two fsyncs).
  *
  * What it does not do: exclude a Rust process flocking the same path at the same moment (two
  * writers of one consumer name at once is a misuse anyway), or protect pid namespaces that share
  * a directory but not a hostname. Waiting for a live holder ends in OffsetStoreError after a timeout.
  */
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OffsetStoreError } from '../wire/errors.js';
@@ -30,7 +30,7 @@ interface Owner {
   readonly host: string;
   /** Wall-clock start of the process, so a reused pid (container restart) is told apart. */
   readonly start: number;
-  /** Distinguishes module copies (ESM + CJS) and worker threads inside one process. */
+  /** Per globalThis: tells worker threads of one process apart (ESM and CJS copies share it). */
   readonly token: string;
 }
 
