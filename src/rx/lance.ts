@@ -1,0 +1,181 @@
+/**
+ * `Lance`: the reactive client. Nothing connects until something subscribes; each role (`'control'`
+ * for admin requests, `'producer:<n>'`, `'consumer:<n>'` for engines) has its own shared socket.
+ *
+ * @example
+ * const lance = new Lance({ servers: ['127.0.0.1:1992'] });
+ * lance.state$().subscribe((s) => console.log(s.type));
+ * const reply = await lance.request(Command.LIST_TOPICS);
+ * await lance.close();
+ */
+import { type Observable, EMPTY, ReplaySubject, catchError, defer, exhaustMap, merge, retry, switchMap, take, throwError, timeout, timer } from 'rxjs';
+import { AuthenticationError, ClosedError, ForwardFailedError, InvalidFrameError, NotLeaderError, TimeoutError } from '../wire/errors.js';
+import { Command } from '../wire/constants.js';
+import { commandOf } from '../wire/control.js';
+import { decodeAuthenticateResponse, encodeAuthenticate } from '../wire/payloads/auth.js';
+import type { Frame } from '../wire/frame.js';
+import { backoffDelay } from './operators/backoff-delay.js';
+import { toPromise, withSignal } from './abort.js';
+import type { LiveSession } from './live-session.js';
+import { type LanceOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { RoleConnection } from './role-connection.js';
+import { ServerRing } from './server-ring.js';
+import type { Session, SessionRole } from './session.js';
+import type { ConnectionState } from './state.js';
+
+export interface CallOptions {
+  /** Deadline to get a connection, then deadline for the reply, per attempt. Default `requestTimeoutMs`. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+const asyncDispose: symbol = (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('Symbol.asyncDispose');
+
+export class Lance {
+  readonly options: ResolvedOptions;
+  #token: string | undefined;
+  private readonly ring: ServerRing;
+  private readonly roles = new Map<SessionRole, RoleConnection>();
+  private readonly closing = new ReplaySubject<void>(1);
+  private closed = false;
+  private readonly closed$: Observable<never>;
+
+  constructor(options: LanceOptions = {}) {
+    this.options = resolveOptions(options);
+    this.#token = options.token;
+    this.ring = new ServerRing(this.options.servers);
+    this.closed$ = this.closing.pipe(switchMap(() => throwError(() => new ClosedError('the client was closed'))));
+  }
+
+  /**
+   * Live sessions of `role`: the current one at once (if any), then a new one after every reconnect.
+   * Retryable failures are absorbed (reconnect with backoff); a fatal one (authentication refused,
+   * invalid bytes from the server, refused TLS certificate, retries exhausted) errors the stream.
+   * Completes on `close()`.
+   */
+  session$(role: SessionRole = 'control'): Observable<Session> {
+    return this.liveSession$(role);
+  }
+
+  /** Every frame received by `role`'s sockets, across reconnects (keepalive echoes excepted). */
+  frames$(role: SessionRole = 'control'): Observable<Frame> {
+    return this.liveSession$(role).pipe(switchMap((s) => s.frames$.pipe(catchError(() => EMPTY))));
+  }
+
+  /** `role`'s connection state, the current one first. */
+  state$(role: SessionRole = 'control'): Observable<ConnectionState> {
+    return this.role(role).state.asObservable();
+  }
+
+  /**
+   * A control request on the 'control' socket. Retried with backoff when the server answers
+   * FORWARD_FAILED (cluster in transition) or NOT_LEADER (after reconnecting to the named leader);
+   * any other error, including a lost connection (outcome unknown), goes to the caller.
+   */
+  request$(command: number, payload?: Uint8Array, options: CallOptions = {}): Observable<Frame> {
+    return this.withRetries((s, timeoutMs) => s.request$(command, payload, timeoutMs), options);
+  }
+
+  request(command: number, payload?: Uint8Array, options: CallOptions = {}): Promise<Frame> {
+    return toPromise(this.request$(command, payload, options), options.signal);
+  }
+
+  /** Keepalive round trip on the control socket, in ms. */
+  ping$(options: CallOptions = {}): Observable<number> {
+    return this.withRetries((s, timeoutMs) => s.ping$(timeoutMs), options);
+  }
+
+  ping(options: CallOptions = {}): Promise<number> {
+    return toPromise(this.ping$(options), options.signal);
+  }
+
+  /**
+   * Authenticates the control socket with `token` and keeps it for every later socket of every
+   * role (sent first thing after each reconnect). A refusal is an `AuthenticationError`.
+   */
+  async authenticate(token: string, options: CallOptions = {}): Promise<void> {
+    this.#token = token;
+    const reply = await this.request(Command.AUTHENTICATE, encodeAuthenticate(token), options);
+    if (commandOf(reply) !== Command.AUTHENTICATE_RESPONSE) throw new InvalidFrameError(`expected an AuthenticateResponse, got command 0x${commandOf(reply).toString(16)}`);
+    const r = decodeAuthenticateResponse(reply.payload);
+    if (!r.success) throw new AuthenticationError(`authentication refused: ${r.message}`);
+  }
+
+  /** Closes every socket and timer; pending operations fail with ClosedError. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing.next();
+    this.closing.complete();
+    for (const r of this.roles.values()) r.state.complete();
+    // Let destroyed sockets release their handles before the caller checks for leaks.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  [asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ----- internals -----
+
+  private role(role: SessionRole): RoleConnection {
+    let r = this.roles.get(role);
+    if (!r) {
+      r = new RoleConnection(role, {
+        options: this.options,
+        ring: this.ring,
+        token: () => this.#token,
+        closing$: this.closing,
+        isClosed: () => this.closed,
+      });
+      this.roles.set(role, r);
+    }
+    return r;
+  }
+
+  private liveSession$(role: SessionRole): Observable<LiveSession> {
+    return defer(() => (this.closed ? throwError(() => new ClosedError('the client is closed')) : this.role(role).session$));
+  }
+
+  /** Runs `call` on the control session, retrying server-side transitions; ends with ClosedError on close. */
+  private withRetries<T>(call: (s: LiveSession, timeoutMs: number) => Observable<T>, options: CallOptions): Observable<T> {
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    const { scheduler, requestRetries, reconnect } = this.options;
+    const attempt$ = this.liveSession$('control').pipe(
+      // Only the wait for a session: the call has its own deadline (timeoutAfter's `each` would also
+      // time the gap to the next session while the call is in flight).
+      timeout({
+        first: timeoutMs,
+        with: () => throwError(() => new TimeoutError(`no control connection within ${timeoutMs} ms`)),
+        scheduler,
+      }),
+      // Hold the session$ subscription while the call is in flight (or the grace period could close it).
+      exhaustMap((s) => call(s, timeoutMs)),
+      take(1),
+      catchError((err: unknown) => {
+        if (err instanceof NotLeaderError) this.redirect(err);
+        return throwError(() => err);
+      }),
+    );
+    const retried = attempt$.pipe(
+      retry<T>({
+        delay: (err: unknown, n: number) =>
+          (err instanceof ForwardFailedError || err instanceof NotLeaderError) && n <= requestRetries
+            ? timer(backoffDelay(n, reconnect), scheduler)
+            : throwError(() => err),
+      }),
+    );
+    return withSignal(merge(retried, this.closed$).pipe(take(1)), options.signal);
+  }
+
+  /** NOT_LEADER: send the next control socket (and every role's next one) to the leader. */
+  private redirect(err: NotLeaderError): void {
+    if (err.leaderAddr !== undefined) this.ring.redirectTo(err.leaderAddr);
+    // "leader unknown": fail over to the next seed instead.
+    this.roles.get('control')?.current?.kill(err);
+  }
+}
