@@ -8,7 +8,7 @@
  * const reply = await lance.request(Command.LIST_TOPICS);
  * await lance.close();
  */
-import { type Observable, EMPTY, ReplaySubject, catchError, defer, exhaustMap, merge, retry, switchMap, take, throwError, timeout, timer } from 'rxjs';
+import { type Observable, EMPTY, ReplaySubject, catchError, defer, exhaustMap, filter, merge, retry, switchMap, take, throwError, timeout, timer } from 'rxjs';
 import { AuthenticationError, ClosedError, ForwardFailedError, InvalidFrameError, NotLeaderError, TimeoutError } from '../wire/errors.js';
 import { Command } from '../wire/constants.js';
 import { commandOf } from '../wire/control.js';
@@ -60,6 +60,18 @@ export class Lance {
   /** Every frame received by `role`'s sockets, across reconnects (keepalive echoes excepted). */
   frames$(role: SessionRole = 'control'): Observable<Frame> {
     return this.liveSession$(role).pipe(switchMap((s) => s.frames$.pipe(catchError(() => EMPTY))));
+  }
+
+  /**
+   * The first live session of `role`. Unlike `session$` it gives up (errors with the last failure)
+   * once `failAfterAttempts` consecutive attempts failed; default: one per seed server.
+   */
+  ready$(role: SessionRole = 'control', failAfterAttempts = this.options.servers.length): Observable<Session> {
+    const givesUp$ = this.state$(role).pipe(
+      filter((s) => s.type === 'reconnecting' && s.attempt >= failAfterAttempts),
+      switchMap((s) => throwError(() => (s.type === 'reconnecting' ? s.error : undefined))),
+    );
+    return merge(this.liveSession$(role), givesUp$).pipe(take(1));
   }
 
   /** `role`'s connection state, the current one first. */
