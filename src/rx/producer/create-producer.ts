@@ -1,0 +1,101 @@
+/**
+ * The Rx face: a producer you `next()` records into. It is an `Observer` (so `records$.subscribe(producer)`
+ * works) with an `acks$` Observable of outcomes, and the two Promises no Subject can offer:
+ * `flush()` and `close()` (RxJS teardown is synchronous, RX-NOTES §1.2, so draining needs them).
+ */
+import type { Observable, Observer, SchedulerLike } from 'rxjs';
+import { InvalidArgumentError } from '../../wire/errors.js';
+import type { Session } from '../session.js';
+import type { ProduceOutcome } from './batch.js';
+import { ProducerEngine } from './engine.js';
+import type { Lane } from './lane.js';
+import type { ProducerOptions } from './options.js';
+import type { ProducerRecord } from './records.js';
+import type { ProducerStats } from './stats.js';
+
+export interface RxProducer extends Observer<ProducerRecord> {
+  readonly topicId: number;
+  /**
+   * Hot: one outcome per batch (`acked` or `failed`, with the sequence range of its records) and
+   * one per record refused at `next()` (`rejected`/`dropped`). Every record passed to `next()` —
+   * numbered 0, 1, 2, … in call order — is covered by exactly one outcome. Completes after close
+   * (errors with the upstream error after `error()`). Subscribe before producing.
+   */
+  readonly acks$: Observable<ProduceOutcome>;
+  /** Takes a record: TLV type 0x01 for bytes and strings (UTF-8), a TlvRecord keeps its type. Never blocks. */
+  next(record: ProducerRecord): void;
+  /** Graceful close (like `close()`), then `acks$` errors with `err` once every record has settled. */
+  error(err: unknown): void;
+  /** Graceful close, as `close()` with the default deadline. */
+  complete(): void;
+  /** Resolves when every record passed to `next()` before the call has settled (acked or failed). */
+  flush(): Promise<void>;
+  /**
+   * Stops taking records, sends the partial batch, waits up to `timeoutMs` (default
+   * `closeTimeoutMs`) for acks, fails what is left with `ClosedError`, lets go of the connection.
+   */
+  close(options?: { readonly timeoutMs?: number }): Promise<void>;
+  readonly stats: ProducerStats;
+  readonly closed: boolean;
+}
+
+/**
+ * Creates a producer for `topicId` over the sessions of one connection role (e.g. `producer:<n>`).
+ * It subscribes to `session$` at once and holds it until closed; each new session emitted (after a
+ * reconnect) gets the batches the previous one did not ack, under new batch ids (at-least-once).
+ */
+export function createProducer(
+  session$: Observable<Session>,
+  topicId: number,
+  options: ProducerOptions = {},
+  scheduler?: SchedulerLike,
+): RxProducer {
+  if (!Number.isInteger(topicId) || topicId <= 0 || topicId > 0xffff_ffff) {
+    throw new InvalidArgumentError(`topicId must be a u32 above 0 (topic 0 cannot be read back), got ${topicId}`);
+  }
+  const engine = new ProducerEngine(session$, options, scheduler);
+  return new LaneProducer(engine, engine.lane(topicId));
+}
+
+class LaneProducer implements RxProducer {
+  readonly acks$: Observable<ProduceOutcome>;
+
+  constructor(
+    private readonly engine: ProducerEngine,
+    private readonly lane: Lane,
+  ) {
+    this.acks$ = engine.outcomes.asObservable();
+  }
+
+  get topicId(): number {
+    return this.lane.topicId;
+  }
+
+  get stats(): ProducerStats {
+    return this.engine.stats;
+  }
+
+  get closed(): boolean {
+    return this.engine.isClosed;
+  }
+
+  next(record: ProducerRecord): void {
+    this.lane.push(record);
+  }
+
+  error(err: unknown): void {
+    void this.engine.close(undefined, { error: err });
+  }
+
+  complete(): void {
+    void this.engine.close();
+  }
+
+  flush(): Promise<void> {
+    return this.engine.flush();
+  }
+
+  close(options: { readonly timeoutMs?: number } = {}): Promise<void> {
+    return this.engine.close(options.timeoutMs);
+  }
+}

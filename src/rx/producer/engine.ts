@@ -1,0 +1,457 @@
+/**
+ * The producer engine of one connection: lanes (one per topic) feed encoded batches into a FIFO
+ * queue; the pump writes them to the current session up to the in-flight window; acks and errors
+ * are attributed (attribution.ts); a dead session's unacked batches go back to the queue front
+ * and are resent, under new batch ids, on the next session (at-least-once: the server does not
+ * deduplicate, so a batch written before the connection died is written again).
+ *
+ * It works against `Observable<Session>` only: the core decides when sessions come and go.
+ * Everything time-related goes through the injected scheduler, so tests run in virtual time.
+ */
+import { type Observable, type SchedulerLike, Subject, type Subscription, asyncScheduler } from 'rxjs';
+import { Command, Flags } from '../../wire/constants.js';
+import { errorFromServerText } from '../../wire/classify.js';
+import { ClosedError, ConnectionError, LanceError, TimeoutError } from '../../wire/errors.js';
+import { sealFrame } from '../../wire/frame.js';
+import type { Frame } from '../../wire/frame.js';
+import type { Session } from '../session.js';
+import { InFlightWindow, type AttributionSink } from './attribution.js';
+import { type Batch, type ProduceAck, type ProduceFailure, type ProduceOutcome } from './batch.js';
+import { Deque } from './deque.js';
+import { Lane, type LaneHost } from './lane.js';
+import { MemoryBudget } from './memory-budget.js';
+import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
+import { Counters, type ProducerStats } from './stats.js';
+
+const EMPTY = new Uint8Array(0);
+const textDecoder = new TextDecoder();
+
+type State = 'open' | 'closing' | 'closed';
+
+interface FlushWaiter {
+  readonly mark: number;
+  readonly resolve: () => void;
+}
+
+export class ProducerEngine implements LaneHost, AttributionSink {
+  readonly options: ResolvedProducerOptions;
+  readonly budget: MemoryBudget;
+  /** Every outcome, hot. Completes (or errors with the upstream error) once closed. */
+  readonly outcomes = new Subject<ProduceOutcome>();
+
+  private readonly lanes = new Map<number, Lane>();
+  private readonly queue = new Deque<Batch>();
+  /** Unsettled batches in creation order (Set keeps insertion order): the first is the oldest. */
+  private readonly unsettled = new Set<Batch>();
+  private readonly counters = new Counters();
+  private readonly sessionsSub: Subscription;
+  private session: Session | undefined;
+  private inflight: InFlightWindow = new InFlightWindow(this);
+  private framesSub: Subscription | undefined;
+  private drainSub: Subscription | undefined;
+  private timeoutCheck: Subscription | undefined;
+  private blocked = false;
+  private nextBatchId = 1;
+  private windowSize: number;
+  private serial = 0;
+  private flushWaiters: FlushWaiter[] = [];
+  private unobserved: LanceError[] = [];
+  private state: State = 'open';
+  private fatal: LanceError | undefined;
+  private closing: Promise<void> | undefined;
+  private finishClose: (() => void) | undefined;
+  private upstreamError: { error: unknown } | undefined;
+
+  constructor(
+    session$: Observable<Session>,
+    options: ProducerOptions = {},
+    readonly scheduler: SchedulerLike = asyncScheduler,
+  ) {
+    this.options = resolveProducerOptions(options);
+    this.budget = new MemoryBudget(this.options.bufferMemory, scheduler);
+    this.windowSize = this.options.maxPendingAcks;
+    this.sessionsSub = session$.subscribe({
+      next: (s) => this.attach(s),
+      error: (err: unknown) => this.failAll(asLanceError(err, 'connection failed')),
+      complete: () => this.failAll(new ClosedError('the connection was closed')),
+    });
+  }
+
+  /** The lane of `topicId`, created on first use. */
+  lane(topicId: number): Lane {
+    let lane = this.lanes.get(topicId);
+    if (lane === undefined) {
+      lane = new Lane(topicId, this);
+      this.lanes.set(topicId, lane);
+      if (this.state !== 'open') lane.complete();
+    }
+    return lane;
+  }
+
+  get stats(): ProducerStats {
+    return {
+      ...this.counters,
+      inFlight: this.inflight.length,
+      queued: this.queue.length,
+      bufferedBytes: this.budget.usedBytes,
+      window: this.windowSize,
+    };
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Fire-and-forget failures not yet reported by `flush()`/`close()`; clears them. */
+  takeUnobservedFailures(): LanceError[] {
+    const out = this.unobserved;
+    this.unobserved = [];
+    return out;
+  }
+
+  /** Resolves once every batch holding a record accepted before the call has settled. */
+  flush(): Promise<void> {
+    for (const lane of this.lanes.values()) lane.flush();
+    const mark = this.serial;
+    const oldest = this.oldestUnsettled();
+    if (oldest === undefined || oldest.serial >= mark) return Promise.resolve();
+    return new Promise<void>((resolve) => this.flushWaiters.push({ mark, resolve }));
+  }
+
+  /**
+   * Stops taking records, sends the partial batches, waits for every unsettled batch up to
+   * `timeoutMs`, then fails what is left with `ClosedError` and lets go of the session.
+   * Always resolves; every record's outcome is settled by then.
+   */
+  close(timeoutMs: number = this.options.closeTimeoutMs, upstreamError?: { error: unknown }): Promise<void> {
+    if (upstreamError !== undefined && this.upstreamError === undefined) this.upstreamError = upstreamError;
+    if (this.closing !== undefined) return this.closing;
+    this.state = 'closing';
+    this.budget.close();
+    // Partial batches go out first; with a dead connection they may settle right here.
+    for (const lane of this.lanes.values()) lane.complete();
+    this.closing = new Promise<void>((resolve) => {
+      let deadline: Subscription | undefined;
+      this.finishClose = () => {
+        this.finishClose = undefined;
+        deadline?.unsubscribe();
+        this.shutdown();
+        resolve();
+      };
+      if (this.unsettled.size === 0) this.finishClose();
+      else if (Number.isFinite(timeoutMs)) deadline = this.scheduler.schedule(() => this.finishClose?.(), timeoutMs);
+    });
+    return this.closing;
+  }
+
+  // ---- LaneHost ------------------------------------------------------------------------------
+
+  refusal(): LanceError | undefined {
+    if (this.fatal !== undefined) return this.fatal;
+    return this.state === 'open' ? undefined : new ClosedError('producer is closed');
+  }
+
+  tryReserve(size: number): boolean {
+    return this.budget.tryReserve(size);
+  }
+
+  isIdle(): boolean {
+    return this.inflight.length === 0 && this.queue.length === 0;
+  }
+
+  nextSerial(): number {
+    return this.serial++;
+  }
+
+  accepted(): void {
+    this.counters.recordsAccepted++;
+  }
+
+  enqueue(batch: Batch): void {
+    this.unsettled.add(batch);
+    if (this.fatal !== undefined) {
+      this.fail(batch, this.fatal);
+      return;
+    }
+    this.queue.push(batch);
+    this.pump();
+  }
+
+  rejected(topicId: number, seq: number, error: LanceError, dropped: boolean): void {
+    this.counters.recordsRejected++;
+    if (dropped) this.counters.recordsDropped++;
+    this.outcomes.next({ type: dropped ? 'dropped' : 'rejected', topicId, seq, error });
+  }
+
+  laneError(err: unknown): void {
+    // batchRecords only errors if its source does, and lanes never error their input: a bug.
+    this.failAll(asLanceError(err, 'producer pipeline failed'));
+  }
+
+  unobservedFailure(err: LanceError): void {
+    this.unobserved.push(err);
+  }
+
+  // ---- AttributionSink -----------------------------------------------------------------------
+
+  acked(b: Batch): void {
+    const ack: ProduceAck = {
+      type: 'acked',
+      topicId: b.topicId,
+      firstSeq: b.firstSeq,
+      count: b.count,
+      batchId: BigInt(b.batchId),
+      epoch: b.epoch,
+      bytes: b.tlvBytes,
+      attempts: b.attempts,
+    };
+    this.counters.records += b.count;
+    this.counters.bytes += b.tlvBytes;
+    this.counters.batches++;
+    this.settle(b, ack);
+  }
+
+  failed(b: Batch, error: LanceError): void {
+    this.fail(b, error);
+  }
+
+  unexplained(b: Batch): void {
+    // Skipped by a later ack with no error frame to explain it: outcome unknown, so resend it.
+    // onFrame pumps it out again after the ack is handled.
+    this.requeue([b], new ConnectionError(`batch ${b.batchId} was skipped by a later ack without an error`));
+  }
+
+  // ---- sessions ------------------------------------------------------------------------------
+
+  private attach(s: Session): void {
+    if (this.state === 'closed') return;
+    if (this.session !== undefined) this.detach(new ConnectionError('the connection was replaced'));
+    this.counters.sessions++;
+    this.session = s;
+    this.nextBatchId = 1;
+    this.inflight = new InFlightWindow(this);
+    this.blocked = false;
+    this.windowSize = this.options.maxPendingAcks;
+    const sub = s.frames$.subscribe({
+      next: (f) => this.onFrame(s, f),
+      error: (err: unknown) => this.sessionEnded(s, asLanceError(err, 'connection lost')),
+      complete: () => this.sessionEnded(s, new ConnectionError('connection closed')),
+    });
+    if (this.session === s) {
+      this.framesSub = sub;
+      this.pump();
+    } else {
+      sub.unsubscribe();
+    }
+  }
+
+  private sessionEnded(s: Session, err: LanceError): void {
+    if (this.session === s) this.detach(err);
+  }
+
+  /** Forgets the current session; its unacked batches go back to the queue front. */
+  private detach(err: LanceError): void {
+    const s = this.session;
+    if (s === undefined) return;
+    this.session = undefined;
+    this.framesSub?.unsubscribe();
+    this.framesSub = undefined;
+    this.drainSub?.unsubscribe();
+    this.drainSub = undefined;
+    this.timeoutCheck?.unsubscribe();
+    this.timeoutCheck = undefined;
+    this.requeue(this.inflight.drain(), err);
+  }
+
+  /** Ends the session on our side (timeout, retryable error) and asks the core for a new one. */
+  private kill(err: LanceError): void {
+    const s = this.session;
+    if (s === undefined) return;
+    this.detach(err);
+    s.kill(err);
+  }
+
+  /** Puts `batches` (oldest first) back at the queue front, or fails those out of retries. */
+  private requeue(batches: Batch[], err: LanceError): void {
+    for (let i = batches.length - 1; i >= 0; i--) {
+      const b = batches[i]!;
+      b.lastError = err;
+      if (b.attempts > this.options.maxRetries || this.fatal !== undefined) {
+        this.fail(b, this.fatal ?? err);
+      } else {
+        this.counters.retries++;
+        this.queue.unshift(b);
+      }
+    }
+  }
+
+  private onFrame(s: Session, f: Frame): void {
+    const flags = f.flags;
+    if (flags & Flags.CONTROL) {
+      // A producer connection carries no control requests: the only control frame is an ingest error.
+      if (Number(f.batchId & 0xffn) !== Command.ERROR_RESPONSE) return;
+      const err = errorFromServerText(textDecoder.decode(f.payload));
+      if (err.isRetryable()) {
+        // FORWARD_FAILED / NOT_LEADER: the cluster is moving. Resend everything unacked on a fresh
+        // session rather than wait to learn which batch it was.
+        this.kill(err);
+        return;
+      }
+      this.inflight.error(err);
+    } else if (flags & Flags.KEEPALIVE) {
+      return;
+    } else if (flags & Flags.ACK) {
+      this.inflight.ack(Number(f.batchId));
+      this.windowSize = this.options.maxPendingAcks;
+    } else if (flags & Flags.BACKPRESSURE) {
+      this.counters.backpressureFrames++;
+      this.windowSize = Math.max(1, this.windowSize >> 1);
+      return;
+    } else {
+      return;
+    }
+    if (this.session !== s) return;
+    this.pump();
+    if (this.options.flushWhenIdle && this.isIdle()) {
+      for (const lane of this.lanes.values()) if (lane.openRecords > 0) lane.flush();
+    }
+  }
+
+  // ---- sending -------------------------------------------------------------------------------
+
+  private pump(): void {
+    const s = this.session;
+    if (s === undefined || this.blocked) return;
+    while (this.queue.length > 0 && this.inflight.length < this.windowSize) {
+      const b = this.queue.shift()!;
+      if (b.attempts > 0) {
+        // A resend: the dead socket may still reference the old buffer, so rewrite a copy.
+        const copy = Buffer.allocUnsafe(b.frame.length);
+        copy.set(b.frame);
+        b.frame = copy;
+      }
+      b.attempts++;
+      b.batchId = this.nextBatchId++;
+      b.epoch = s.epoch;
+      b.sentAt = this.scheduler.now();
+      sealFrame(b.frame, {
+        flags: Flags.BATCH_MODE,
+        batchId: BigInt(b.batchId),
+        timestampNs: BigInt(Date.now()) * 1_000_000n,
+        recordCount: b.count,
+        topicId: b.topicId,
+      });
+      this.inflight.add(b);
+      this.counters.framesSent++;
+      this.armTimeout();
+      const ok = s.send(b.frame);
+      if (this.session !== s) return;
+      if (!ok) {
+        this.blocked = true;
+        this.drainSub = s.drain$.subscribe(() => {
+          this.drainSub?.unsubscribe();
+          this.drainSub = undefined;
+          this.blocked = false;
+          this.pump();
+        });
+        return;
+      }
+    }
+  }
+
+  /** One timer per session, checking the oldest in-flight batch's age (no timer per batch). */
+  private armTimeout(): void {
+    const limit = this.options.requestTimeoutMs;
+    if (this.timeoutCheck !== undefined || !Number.isFinite(limit)) return;
+    const check = (): void => {
+      this.timeoutCheck = undefined;
+      const oldest = this.inflight.oldest();
+      if (this.session === undefined || oldest === undefined) return;
+      const age = this.scheduler.now() - oldest.sentAt;
+      if (age >= limit) {
+        this.kill(new TimeoutError(`no ack for batch ${oldest.batchId} within ${limit} ms`));
+      } else {
+        this.timeoutCheck = this.scheduler.schedule(check, limit - age);
+      }
+    };
+    this.timeoutCheck = this.scheduler.schedule(check, limit);
+  }
+
+  // ---- settling ------------------------------------------------------------------------------
+
+  private fail(b: Batch, error: LanceError): void {
+    this.counters.recordsFailed += b.count;
+    const failure: ProduceFailure = { type: 'failed', topicId: b.topicId, firstSeq: b.firstSeq, count: b.count, error };
+    if (b.ticket?.unobserved) this.unobserved.push(error);
+    this.settle(b, failure);
+  }
+
+  private settle(b: Batch, outcome: ProduceAck | ProduceFailure): void {
+    if (b.outcome !== undefined) return;
+    b.outcome = outcome;
+    b.frame = EMPTY;
+    this.unsettled.delete(b);
+    this.budget.release(b.tlvBytes);
+    b.ticket?.settle(outcome);
+    this.outcomes.next(outcome);
+    if (this.flushWaiters.length > 0) this.wakeFlushWaiters();
+    if (this.unsettled.size === 0) this.finishClose?.();
+  }
+
+  private oldestUnsettled(): Batch | undefined {
+    for (const b of this.unsettled) return b;
+    return undefined;
+  }
+
+  private wakeFlushWaiters(): void {
+    const oldest = this.oldestUnsettled();
+    const done = oldest === undefined ? Infinity : oldest.serial;
+    const keep: FlushWaiter[] = [];
+    for (const w of this.flushWaiters) {
+      if (w.mark <= done) w.resolve();
+      else keep.push(w);
+    }
+    this.flushWaiters = keep;
+  }
+
+  /** The connection is gone for good (session$ ended): fail everything, refuse what comes next. */
+  private failAll(err: LanceError): void {
+    if (this.fatal !== undefined || this.state === 'closed') return;
+    this.fatal = err;
+    const s = this.session;
+    if (s !== undefined) this.detach(err); // requeue() fails them, since fatal is set
+    for (const b of this.queue.drain()) this.fail(b, err);
+    for (const lane of this.lanes.values()) lane.flush(); // open batches fail through enqueue()
+    this.budget.close(err);
+  }
+
+  private shutdown(): void {
+    this.state = 'closed';
+    for (const b of [...this.unsettled]) {
+      this.fail(
+        b,
+        new ClosedError(
+          b.attempts === 0
+            ? 'producer closed before this batch could be sent'
+            : 'producer closed before this batch was acknowledged: it may or may not have been written',
+        ),
+      );
+    }
+    this.queue.drain();
+    const s = this.session;
+    this.session = undefined;
+    this.framesSub?.unsubscribe();
+    this.drainSub?.unsubscribe();
+    this.timeoutCheck?.unsubscribe();
+    this.sessionsSub.unsubscribe();
+    void s;
+    for (const w of this.flushWaiters) w.resolve();
+    this.flushWaiters = [];
+    if (this.upstreamError !== undefined) this.outcomes.error(this.upstreamError.error);
+    else this.outcomes.complete();
+  }
+}
+
+function asLanceError(err: unknown, what: string): LanceError {
+  return err instanceof LanceError ? err : new ConnectionError(`${what}: ${String(err)}`, { cause: err });
+}

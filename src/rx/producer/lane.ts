@@ -1,0 +1,181 @@
+/**
+ * One topic's entrance to the engine: records in, batches out.
+ *
+ * Per record (the hot path): a size, a few checks, a budget reservation and a push into
+ * `batchRecords` (linger/size batching). Per batch: one encode into a frame buffer. Records get
+ * sequence numbers in arrival order (rejected ones too), and a batch covers a contiguous range of
+ * them: before a rejection the open batch is flushed, so no batch straddles a rejected record.
+ *
+ * The Promise face asks which batch a record landed in (`ticketFor`) to hand out that batch's
+ * shared promise; a record is either in the batch formed last, or in the open one.
+ */
+import { type Observer, Subject, type SchedulerLike, type Subscription } from 'rxjs';
+import { batchRecords } from '../operators/batch-records.js';
+import { InvalidArgumentError, BackpressureError, ClosedError, type LanceError } from '../../wire/errors.js';
+import { TlvRecord } from '../../wire/tlv.js';
+import { Batch, type ProduceAck, Ticket } from './batch.js';
+import { type ProducerRecord, encodeBatch, recordProblem, tlvSizeOf } from './records.js';
+import type { ResolvedProducerOptions } from './options.js';
+
+/** What a lane needs from its engine. */
+export interface LaneHost {
+  readonly options: ResolvedProducerOptions;
+  readonly scheduler: SchedulerLike;
+  /** Undefined while records are accepted; otherwise why not (closing, closed, failed). */
+  refusal(): LanceError | undefined;
+  tryReserve(size: number): boolean;
+  /** True when nothing is queued or in flight (Nagle: send the open batch at once). */
+  isIdle(): boolean;
+  nextSerial(): number;
+  enqueue(batch: Batch): void;
+  rejected(topicId: number, seq: number, error: LanceError, dropped: boolean): void;
+  accepted(): void;
+  laneError(err: unknown): void;
+  /** A batch holding fire-and-forget records failed: the next flush()/close() must report it. */
+  unobservedFailure(err: LanceError): void;
+}
+
+export class Lane {
+  private readonly input = new Subject<ProducerRecord>();
+  private readonly flush$ = new Subject<void>();
+  private readonly sub: Subscription;
+  /** Sequence number of the next record offered. */
+  private seq = 0;
+  /** Sequence number of the first record of the open batch. */
+  private batchStart = 0;
+  /** Records in the open batch. */
+  private open = 0;
+  private openTicket: Ticket | undefined;
+  private last: Batch | undefined;
+  /** Saves `batchRecords` a second measurement of the record just offered. */
+  private lastRecord: ProducerRecord | undefined;
+  private lastSize = 0;
+  private completed = false;
+
+  constructor(
+    readonly topicId: number,
+    private readonly host: LaneHost,
+  ) {
+    const o = host.options;
+    const sizeOf = (r: ProducerRecord): number => (r === this.lastRecord ? this.lastSize : tlvSizeOf(r));
+    const sink: Observer<ProducerRecord[]> = {
+      next: (records) => this.formed(records),
+      error: (err: unknown) => host.laneError(err),
+      complete: () => undefined,
+    };
+    this.sub = this.input
+      .pipe(batchRecords({ lingerMs: o.lingerMs, maxBytes: o.batchSize, sizeOf, flushWhen: this.flush$, scheduler: host.scheduler }))
+      .subscribe(sink);
+  }
+
+  /** Records accepted and not yet in a formed batch. */
+  get openRecords(): number {
+    return this.open;
+  }
+
+  /** The Rx face's `next()`: never waits; a record that cannot be taken is reported, never lost silently. */
+  push(r: ProducerRecord): void {
+    const size = tlvSizeOf(r);
+    const o = this.host.options;
+    if (size < 0 || size > o.maxPayloadBytes || size > o.bufferMemory || (r instanceof TlvRecord && !writableType(r.type)) || this.completed) {
+      this.reject(this.problem(r, size), false);
+      return;
+    }
+    const refusal = this.host.refusal();
+    if (refusal !== undefined) {
+      this.reject(refusal, false);
+      return;
+    }
+    if (!this.host.tryReserve(size)) {
+      const dropped = o.onFull === 'drop-newest';
+      this.reject(new BackpressureError(`bufferMemory full (${o.bufferMemory} bytes): record ${dropped ? 'dropped' : 'rejected'}`), dropped);
+      return;
+    }
+    this.accept(r, size);
+  }
+
+  /** Why `r` cannot be sent at all, or undefined (the Promise face checks before reserving). */
+  problem(r: ProducerRecord, size: number): LanceError {
+    if (this.completed) return new ClosedError('producer is closed');
+    const o = this.host.options;
+    const p = recordProblem(r, size, o.maxPayloadBytes);
+    if (p !== undefined) return p;
+    if (size > o.bufferMemory) return new InvalidArgumentError(`record of ${size} bytes exceeds bufferMemory (${o.bufferMemory})`);
+    return new InvalidArgumentError('record refused');
+  }
+
+  /** Takes a valid record whose `size` is already reserved in the budget; returns its sequence number. */
+  accept(r: ProducerRecord, size: number): number {
+    const seq = this.seq++;
+    this.open++;
+    this.host.accepted();
+    this.lastRecord = r;
+    this.lastSize = size;
+    this.input.next(r);
+    this.lastRecord = undefined;
+    if (this.open > 0 && this.host.options.flushWhenIdle && this.host.isIdle()) this.flush$.next();
+    return seq;
+  }
+
+  /** Reports a record that was not taken, keeping sequence numbers aligned with `next()` calls. */
+  reject(error: LanceError, dropped: boolean): number {
+    if (this.open > 0) this.flush$.next();
+    const seq = this.seq++;
+    this.batchStart = this.seq;
+    this.host.rejected(this.topicId, seq, error, dropped);
+    return seq;
+  }
+
+  /** Sends the open batch now. */
+  flush(): void {
+    if (this.open > 0) this.flush$.next();
+  }
+
+  /** Flushes the open batch and stops taking records. */
+  complete(): void {
+    if (this.completed) return;
+    this.completed = true;
+    this.input.complete();
+    this.sub.unsubscribe();
+  }
+
+  /** The promise shared by the records of the batch that holds `seq` (an accepted record). */
+  ticketFor(seq: number): Promise<ProduceAck> {
+    return this.ticketOf(seq).wait();
+  }
+
+  /** Notes that record `seq` was sent fire-and-forget: its failure must surface on flush/close. */
+  markUnobserved(seq: number): void {
+    const t = this.ticketOf(seq);
+    if (t.outcome?.type === 'failed') this.host.unobservedFailure(t.outcome.error);
+    else t.unobserved = true;
+  }
+
+  private ticketOf(seq: number): Ticket {
+    const last = this.last;
+    if (last !== undefined && seq >= last.firstSeq && seq < last.firstSeq + last.count) {
+      if (last.ticket === undefined) {
+        last.ticket = new Ticket();
+        // The batch may already be settled (e.g. failed at once because the connection is gone).
+        if (last.outcome !== undefined) last.ticket.settle(last.outcome);
+      }
+      return last.ticket;
+    }
+    return (this.openTicket ??= new Ticket());
+  }
+
+  private formed(records: ProducerRecord[]): void {
+    const count = records.length;
+    const firstSeq = this.batchStart;
+    this.batchStart += count;
+    this.open -= count;
+    const { frame, tlvBytes } = encodeBatch(records, this.host.options.compression);
+    const batch = new Batch(this.topicId, firstSeq, count, frame, tlvBytes, this.host.nextSerial());
+    batch.ticket = this.openTicket;
+    this.openTicket = undefined;
+    this.last = batch;
+    this.host.enqueue(batch);
+  }
+}
+
+const writableType = (t: number): boolean => Number.isInteger(t) && t >= 0 && t < 0xff;

@@ -1,0 +1,95 @@
+/**
+ * Options of the producer engine, their defaults (the seed README's `ProducerConfig`, PROTOCOL.md §7.4)
+ * and their validation. Validation happens once, at creation: the hot path trusts these numbers.
+ */
+import { DEFAULT_MAX_PAYLOAD } from '../../wire/constants.js';
+import { InvalidArgumentError } from '../../wire/errors.js';
+
+/** What the Rx face's `next()` does with a record when `bufferMemory` is full. */
+export type OnFullPolicy =
+  /** Reject the record with a `BackpressureError`, reported as a `rejected` outcome on `acks$`. */
+  | 'error'
+  /** Drop the record, reported as a `dropped` outcome on `acks$` (and counted): never silent. */
+  | 'drop-newest';
+
+export interface ProducerOptions {
+  /** Max TLV bytes in one ingest frame's payload. Default 32 KiB. A bigger record goes alone. */
+  readonly batchSize?: number;
+  /** Max age of a partial batch while other batches are in flight, in ms. Default 5. */
+  readonly lingerMs?: number;
+  /** Wrap each batch in one LZ4 envelope record (type 0xFD) when that makes it smaller. Default false. */
+  readonly compression?: boolean;
+  /** Unacked ingest frames allowed on the connection. Default 64. */
+  readonly maxPendingAcks?: number;
+  /** An ack later than this kills the session (its batches are resent on the next one); also the
+   *  longest a Promise `send()` waits for room in `bufferMemory`. Default 30000. */
+  readonly requestTimeoutMs?: number;
+  /** Bytes of records accepted but not yet acked (unsent plus in flight). Default 32 MiB. */
+  readonly bufferMemory?: number;
+  /** The Rx face's policy when `bufferMemory` is full. Default 'error'. */
+  readonly onFull?: OnFullPolicy;
+  /** How long `close()` waits for outstanding acks by default, in ms. Default `requestTimeoutMs`. */
+  readonly closeTimeoutMs?: number;
+  /** Resends allowed per batch after retryable failures; then it fails with the last error. Default Infinity. */
+  readonly maxRetries?: number;
+  /** The server's `max_payload_size` (16 MiB unless its config file says otherwise). */
+  readonly maxPayloadBytes?: number;
+  /** Flush at once when nothing is in flight (Nagle), lingering only behind in-flight batches. Default true. */
+  readonly flushWhenIdle?: boolean;
+}
+
+export type ResolvedProducerOptions = Required<ProducerOptions>;
+
+export const PRODUCER_DEFAULTS: Omit<ResolvedProducerOptions, 'closeTimeoutMs'> = {
+  batchSize: 32 * 1024,
+  lingerMs: 5,
+  compression: false,
+  maxPendingAcks: 64,
+  requestTimeoutMs: 30_000,
+  bufferMemory: 32 * 1024 * 1024,
+  onFull: 'error',
+  maxRetries: Infinity,
+  maxPayloadBytes: DEFAULT_MAX_PAYLOAD,
+  flushWhenIdle: true,
+};
+
+export function resolveProducerOptions(o: ProducerOptions = {}): ResolvedProducerOptions {
+  const r: ResolvedProducerOptions = {
+    ...PRODUCER_DEFAULTS,
+    ...definedOnly(o),
+    closeTimeoutMs: o.closeTimeoutMs ?? o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs,
+  };
+  positiveInt('batchSize', r.batchSize);
+  positiveInt('maxPendingAcks', r.maxPendingAcks);
+  positiveInt('bufferMemory', r.bufferMemory);
+  positiveInt('maxPayloadBytes', r.maxPayloadBytes);
+  nonNegative('lingerMs', r.lingerMs);
+  positive('requestTimeoutMs', r.requestTimeoutMs);
+  nonNegative('closeTimeoutMs', r.closeTimeoutMs);
+  nonNegative('maxRetries', r.maxRetries);
+  if (r.batchSize > r.maxPayloadBytes) {
+    throw new InvalidArgumentError(`batchSize ${r.batchSize} exceeds the server's payload limit ${r.maxPayloadBytes}`);
+  }
+  if (r.onFull !== 'error' && r.onFull !== 'drop-newest') {
+    throw new InvalidArgumentError(`onFull must be 'error' or 'drop-newest', got ${String(r.onFull)}`);
+  }
+  return r;
+}
+
+function definedOnly(o: ProducerOptions): ProducerOptions {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as ProducerOptions;
+}
+
+function positiveInt(name: string, v: number): void {
+  if (!Number.isSafeInteger(v) || v <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got ${v}`);
+}
+
+function positive(name: string, v: number): void {
+  if (!(v > 0)) throw new InvalidArgumentError(`${name} must be > 0 (Infinity disables it), got ${v}`);
+}
+
+function nonNegative(name: string, v: number): void {
+  if (!(v >= 0)) throw new InvalidArgumentError(`${name} must be >= 0, got ${v}`);
+}

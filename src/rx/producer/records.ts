@@ -1,0 +1,84 @@
+/**
+ * What a producer accepts, how big it is on the wire, and how a batch of them becomes one ingest
+ * frame. Records are TLV-encoded straight into the frame buffer (44-byte header reserved in front,
+ * sealed later once the session's batch id is known): one allocation per batch, one copy per record.
+ */
+import { HEADER_SIZE } from '../../wire/constants.js';
+import { InvalidArgumentError } from '../../wire/errors.js';
+import { RecordType, TLV_HEADER_SIZE, TlvRecord, assertWritableType } from '../../wire/tlv.js';
+import { compressRecords } from '../../wire/record-envelope.js';
+
+/** Raw bytes and strings (UTF-8) become type 0x01 records; a TlvRecord keeps its type. */
+export type ProducerRecord = Uint8Array | string | TlvRecord;
+
+/** Encoded size (TLV header included), or -1 when `r` is not something we can send. */
+export function tlvSizeOf(r: ProducerRecord): number {
+  if (r instanceof Uint8Array) return TLV_HEADER_SIZE + r.length;
+  if (typeof r === 'string') return TLV_HEADER_SIZE + Buffer.byteLength(r, 'utf8');
+  if (r instanceof TlvRecord) return TLV_HEADER_SIZE + r.value.length;
+  return -1;
+}
+
+/**
+ * Why `r` can never be sent, or undefined. `size` is `tlvSizeOf(r)`. One payload must hold the
+ * record: the server closes the socket on an oversize frame (PROTOCOL.md §1.4, §4.5).
+ */
+export function recordProblem(r: ProducerRecord, size: number, maxPayloadBytes: number): InvalidArgumentError | undefined {
+  if (size < 0) return new InvalidArgumentError('a record must be a Uint8Array, a string or a TlvRecord');
+  if (size > maxPayloadBytes) {
+    return new InvalidArgumentError(
+      `record of ${size - TLV_HEADER_SIZE} bytes exceeds the server's payload limit (${maxPayloadBytes - TLV_HEADER_SIZE} bytes of value)`,
+    );
+  }
+  if (r instanceof TlvRecord) {
+    try {
+      assertWritableType(r.type);
+    } catch (err) {
+      return err as InvalidArgumentError;
+    }
+  }
+  return undefined;
+}
+
+export interface EncodedBatch {
+  /** `HEADER_SIZE` reserved bytes followed by the payload; `sealFrame` fills the header. */
+  readonly frame: Uint8Array;
+  /** TLV bytes of the records before any compression. */
+  readonly tlvBytes: number;
+}
+
+/** Writes `records` as TLV into a fresh frame buffer; with `compress`, wraps them in one envelope record if it shrinks. */
+export function encodeBatch(records: readonly ProducerRecord[], compress: boolean): EncodedBatch {
+  let tlvBytes = 0;
+  for (let i = 0; i < records.length; i++) tlvBytes += tlvSizeOf(records[i]!);
+  // allocUnsafe: every byte is written below or by sealFrame; small frames come from Node's pool.
+  const frame = Buffer.allocUnsafe(HEADER_SIZE + tlvBytes);
+  let o = HEADER_SIZE;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    let type: number = RecordType.RAW;
+    let n: number;
+    if (r instanceof Uint8Array) {
+      frame.set(r, o + TLV_HEADER_SIZE);
+      n = r.length;
+    } else if (typeof r === 'string') {
+      n = frame.write(r, o + TLV_HEADER_SIZE, 'utf8');
+    } else {
+      type = r.type;
+      frame.set(r.value, o + TLV_HEADER_SIZE);
+      n = r.value.length;
+    }
+    frame[o] = type;
+    frame.writeUInt32LE(n, o + 1);
+    o += TLV_HEADER_SIZE + n;
+  }
+  if (compress) {
+    const envelope = compressRecords(frame.subarray(HEADER_SIZE));
+    if (envelope !== undefined) {
+      const small = Buffer.allocUnsafe(HEADER_SIZE + envelope.length);
+      small.set(envelope, HEADER_SIZE);
+      return { frame: small, tlvBytes };
+    }
+  }
+  return { frame, tlvBytes };
+}
