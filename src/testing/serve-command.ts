@@ -1,0 +1,1 @@
+export async function serveMain(_argv: string[]): Promise<void> {}
