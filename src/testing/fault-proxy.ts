@@ -62,6 +62,8 @@ export interface DropAfterOptions extends DirectionOptions {
 type Leg = 'upstream' | 'downstream';
 
 const DEFAULT_BOUND = 8 * 1024 * 1024;
+/** Gap between the last bytes before a dropAfterBytes cut and the RST, so the reader sees them as two events. */
+const CUT_RESET_DELAY_MS = 10;
 
 interface DropFault {
   bytes: number;
@@ -78,6 +80,8 @@ interface Link {
   server: net.Socket | undefined;
   up: Pipe | undefined;
   down: Pipe | undefined;
+  /** A pending dropAfterBytes reset, cleared by stop(). */
+  timer?: NodeJS.Timeout;
 }
 
 export class FaultProxy {
@@ -328,11 +332,15 @@ export class FaultProxy {
     this.counters.resets++;
     link.state = 'closing'; // stop forwarding either way while the prefix is written
     this.stopPipes(link);
-    if (prefix.length === 0) return this.abortLink(link);
     if (leg === 'upstream') this.counters.bytesUpstream += prefix.length;
     else this.counters.bytesDownstream += prefix.length;
-    // Reset only once the prefix is in the kernel: an RST discards whatever is still unsent.
-    dest.write(prefix, () => this.abortLink(link));
+    // Reset only once the prefix is in the kernel (an RST discards whatever is still unsent), and a
+    // moment later: libuv reports an RST that arrives together with unread data as a plain EOF, so
+    // without the gap the reader would usually see 'end' instead of ECONNRESET.
+    dest.write(prefix, () => {
+      if (link.state !== 'closing') return;
+      link.timer = setTimeout(() => this.abortLink(link), CUT_RESET_DELAY_MS);
+    });
   }
 
   /** Propagates a close from one leg to the other, and forgets the link when both are gone. */
@@ -369,6 +377,7 @@ export class FaultProxy {
   }
 
   private stopPipes(link: Link): void {
+    clearTimeout(link.timer);
     link.up?.stop();
     link.down?.stop();
   }
