@@ -1,5 +1,5 @@
 /** AbortSignal ↔ Observable: every async operation of the core can be cancelled (→ AbortedError). */
-import { Observable, firstValueFrom, merge, take } from 'rxjs';
+import { Observable, firstValueFrom, merge } from 'rxjs';
 import { AbortedError } from '../wire/errors.js';
 
 const aborted = (signal: AbortSignal): AbortedError =>
@@ -20,7 +20,7 @@ export function withSignal<T>(source: Observable<T>, signal: AbortSignal | undef
   return signal === undefined ? source : merge(source, abortError$(signal));
 }
 
-/** First value of `source` as a Promise, abortable. */
+/** First value of `source` as a Promise (which unsubscribes at once), abortable. */
 export function toPromise<T>(source: Observable<T>, signal?: AbortSignal): Promise<T> {
-  return firstValueFrom(withSignal(source, signal).pipe(take(1)));
+  return firstValueFrom(withSignal(source, signal));
 }

@@ -8,7 +8,7 @@
  * const reply = await lance.request(Command.LIST_TOPICS);
  * await lance.close();
  */
-import { type Observable, EMPTY, ReplaySubject, catchError, defer, exhaustMap, filter, merge, retry, switchMap, take, throwError, timeout, timer } from 'rxjs';
+import { EMPTY, Observable, ReplaySubject, catchError, defer, exhaustMap, filter, merge, retry, switchMap, take, throwError, throwIfEmpty, timeout, timer } from 'rxjs';
 import { AuthenticationError, ClosedError, ForwardFailedError, InvalidFrameError, NotLeaderError, TimeoutError } from '../wire/errors.js';
 import { Command } from '../wire/constants.js';
 import { commandOf } from '../wire/control.js';
@@ -27,6 +27,18 @@ export interface CallOptions {
   /** Deadline to get a connection, then deadline for the reply, per attempt. Default `requestTimeoutMs`. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+}
+
+/** `call`, while holding a subscription to `hold$` (so a shared socket outlives its grace period). */
+function holding<T>(hold$: Observable<unknown>, call: Observable<T>): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const hold = hold$.subscribe({ error: () => undefined });
+    const inner = call.subscribe(subscriber);
+    return () => {
+      inner.unsubscribe();
+      hold.unsubscribe();
+    };
+  });
 }
 
 const asyncDispose: symbol = (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('Symbol.asyncDispose');
@@ -89,7 +101,7 @@ export class Lance {
   }
 
   request(command: number, payload?: Uint8Array, options: CallOptions = {}): Promise<Frame> {
-    return toPromise(this.request$(command, payload, options), options.signal);
+    return toPromise(this.request$(command, payload, options));
   }
 
   /** Keepalive round trip on the control socket, in ms. */
@@ -98,7 +110,7 @@ export class Lance {
   }
 
   ping(options: CallOptions = {}): Promise<number> {
-    return toPromise(this.ping$(options), options.signal);
+    return toPromise(this.ping$(options));
   }
 
   /**
@@ -157,31 +169,35 @@ export class Lance {
   private withRetries<T>(call: (s: LiveSession, timeoutMs: number) => Observable<T>, options: CallOptions): Observable<T> {
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
     const { scheduler, requestRetries, reconnect } = this.options;
-    const attempt$ = this.liveSession$('control').pipe(
-      // Only the wait for a session: the call has its own deadline (timeoutAfter's `each` would also
-      // time the gap to the next session while the call is in flight).
-      timeout({
-        first: timeoutMs,
-        with: () => throwError(() => new TimeoutError(`no control connection within ${timeoutMs} ms`)),
-        scheduler,
-      }),
-      // Hold the session$ subscription while the call is in flight (or the grace period could close it).
+    const session$ = this.liveSession$('control');
+    // Slow path: wait (at most timeoutMs) for a session, then hold session$ while the call is in
+    // flight; session$ completes on close(), hence throwIfEmpty.
+    const waitAndCall$ = session$.pipe(
+      // Only the wait: the call has its own deadline (timeoutAfter's `each` would also time the gap
+      // to the next session while the call is in flight).
+      timeout({ first: timeoutMs, with: () => throwError(() => new TimeoutError(`no control connection within ${timeoutMs} ms`)), scheduler }),
       exhaustMap((s) => call(s, timeoutMs)),
       take(1),
+      throwIfEmpty(() => new ClosedError('the client was closed')),
+    );
+    // Hot path (a live session): call it directly, no timer and no operator chain; close() reaches
+    // the call through the session, which dies with ClosedError.
+    const attempt$ = defer(() => {
+      const live = this.closed ? undefined : this.roles.get('control')?.current;
+      return live ? holding(session$, call(live, timeoutMs)) : waitAndCall$;
+    }).pipe(
       catchError((err: unknown) => {
         if (err instanceof NotLeaderError) this.redirect(err);
         return throwError(() => err);
       }),
-    );
-    const retried = attempt$.pipe(
       retry<T>({
         delay: (err: unknown, n: number) =>
           (err instanceof ForwardFailedError || err instanceof NotLeaderError) && n <= requestRetries
-            ? timer(backoffDelay(n, reconnect), scheduler)
+            ? merge(timer(backoffDelay(n, reconnect), scheduler), this.closed$)
             : throwError(() => err),
       }),
     );
-    return withSignal(merge(retried, this.closed$).pipe(take(1)), options.signal);
+    return withSignal(attempt$, options.signal);
   }
 
   /** NOT_LEADER: send the next control socket (and every role's next one) to the leader. */
