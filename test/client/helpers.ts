@@ -1,0 +1,29 @@
+/** Shared bits of the integration tests against the embedded LanceServer. */
+import { filter, firstValueFrom } from 'rxjs';
+import type { Lance } from '../../src/rx/lance';
+import type { Session } from '../../src/rx/session';
+import { Flags } from '../../src/wire/constants';
+import { frameKind } from '../../src/wire/control';
+import { encodeFrame } from '../../src/wire/frame';
+import { TlvRecord, encodeRecords } from '../../src/wire/tlv';
+import type { ConnectionState } from '../../src/rx/state';
+
+let nextBatch = 1n;
+
+/** Ingests `values` as TLV records on `session` and resolves with the Ack's batch id. */
+export async function ingest(session: Session, topicId: number, values: string[]): Promise<bigint> {
+  const batchId = nextBatch++;
+  const payload = encodeRecords(values.map((v) => TlvRecord.raw(new TextEncoder().encode(v))));
+  const ack = firstValueFrom(session.frames$.pipe(filter((f) => frameKind(f) !== 'ack' || f.batchId === batchId)));
+  session.send(encodeFrame({ flags: Flags.BATCH_MODE, batchId, topicId, recordCount: values.length, payload }));
+  const f = await ack;
+  if (frameKind(f) !== 'ack') throw new Error(`expected an ack, got ${new TextDecoder().decode(f.payload)}`);
+  return f.batchId;
+}
+
+/** Resolves when `role`'s state satisfies `pred`. */
+export function waitState(lance: Lance, pred: (s: ConnectionState) => boolean, role = 'control'): Promise<ConnectionState> {
+  return firstValueFrom(lance.state$(role).pipe(filter(pred)));
+}
+
+export const uniqueName = (prefix: string): string => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
