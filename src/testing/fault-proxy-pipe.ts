@@ -127,6 +127,16 @@ export class Pipe {
     }
   }
 
+  /** Lets bytes held by latency or pacing go now (clear()): the network healed, so nothing waits out an old delay. */
+  release(): void {
+    for (const item of this.queue) item.readyAt = 0;
+    this.lastReadyAt = 0;
+    this.nextSendAt = 0;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pump();
+  }
+
   /** Drops everything queued and never forwards again (connection dead, closing or cut); clears the timer. */
   stop(): void {
     this.stopped = true;

@@ -86,7 +86,9 @@ interface Link {
 
 export class FaultProxy {
   private readonly listener: net.Server;
-  private readonly bound: number;
+  private readonly maxBuffered: number;
+  /** The listening address, kept so port/address still answer after stop(). */
+  private listening: net.AddressInfo = { address: '', family: '', port: 0 };
   private target: { host: string; port: number };
   private readonly links = new Set<Link>();
   /** Every socket not yet closed (including refused ones), so stop() can wait for them all. */
@@ -100,7 +102,7 @@ export class FaultProxy {
 
   private constructor(listener: net.Server, options: FaultProxyOptions) {
     this.listener = listener;
-    this.bound = options.maxBufferedBytes ?? DEFAULT_BOUND;
+    this.maxBuffered = options.maxBufferedBytes ?? DEFAULT_BOUND;
     this.target = parseAddress(options.target);
     listener.on('connection', (socket) => this.accept(socket));
   }
@@ -114,20 +116,21 @@ export class FaultProxy {
       listener.once('error', reject);
       listener.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
         listener.off('error', reject);
+        proxy.listening = listener.address() as net.AddressInfo;
         resolve();
       });
     });
     return proxy;
   }
 
-  /** The listening port (useful with port 0). */
+  /** The listening port (useful with port 0). Still readable after stop(), for messages and asserts. */
   get port(): number {
-    return (this.listener.address() as net.AddressInfo).port;
+    return this.listening.port;
   }
 
   /** "host:port" clients should dial — the same form the client's `address` options take. */
   get address(): string {
-    const { address, port } = this.listener.address() as net.AddressInfo;
+    const { address, port } = this.listening;
     return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
   }
 
@@ -243,14 +246,17 @@ export class FaultProxy {
 
   /**
    * Removes every fault (latency, bandwidth, pause, drop, blackhole, refuse) so a test can heal the
-   * network. Held bytes flow again. Connections already blackholed stay dead; the target is kept.
+   * network. Held bytes flow again at once, in order, even those stamped with an old latency. Connections already blackholed stay dead; the target is kept.
    */
   clear(): void {
     for (const leg of ['upstream', 'downstream'] as const) Object.assign(this.faults[leg], freshFaults());
     this.dropAfterBytes(undefined);
     this.blackholed = false;
     this.refusing = false;
-    this.pumpAll();
+    for (const link of this.links) {
+      link.up?.release();
+      link.down?.release();
+    }
   }
 
   /** Closes the listener and destroys every socket and timer; resolves when no handle is left open. */
@@ -315,7 +321,7 @@ export class FaultProxy {
   }
 
   private pipe(link: Link, leg: Leg, source: net.Socket, dest: net.Socket): Pipe {
-    const pipe = new Pipe(source, dest, this.faults[leg], this.bound, {
+    const pipe = new Pipe(source, dest, this.faults[leg], this.maxBuffered, {
       forwarded: (bytes) => {
         if (leg === 'upstream') this.counters.bytesUpstream += bytes;
         else this.counters.bytesDownstream += bytes;

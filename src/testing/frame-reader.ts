@@ -16,7 +16,7 @@
  * ingest can be stored as received (a payload split over several reads stays split).
  */
 import nodeRsCrc32 from '@node-rs/crc32';
-import { headerCrc, HEADER_SIZE, PROTOCOL_VERSION } from '../wire/index.js';
+import { crc32, headerCrc, HEADER_SIZE, PROTOCOL_VERSION } from '../wire/index.js';
 
 /** "LANC" read as a little-endian u32. */
 const MAGIC_U32 = 0x434e414c;
@@ -127,7 +127,9 @@ export class ServerFrameReader {
     if (u32(b, o) !== MAGIC_U32) throw new FrameError('bad magic');
     if (b[o + 4] !== PROTOCOL_VERSION) throw new FrameError(`Unsupported protocol version: ${b[o + 4]}`);
     const flags = b[o + 5]!;
-    if (u32(b, o + 8) !== expectedHeaderCrc(flags)) throw new FrameError('header CRC mismatch');
+    // The CRC covers bytes 0..8 as sent, reserved bytes included (§1.2); with reserved = 0 it is a per-flags constant.
+    const expected = b[o + 6] === 0 && b[o + 7] === 0 ? expectedHeaderCrc(flags) : crc32(b.subarray(o, o + 8));
+    if (u32(b, o + 8) !== expected) throw new FrameError('header CRC mismatch');
     return {
       header: b,
       headerOffset: o,
