@@ -22,7 +22,7 @@ export interface SentIngest {
   readonly records: TlvRecord[];
 }
 
-const frame = (flags: number, batchId: bigint, payload = new Uint8Array(0)): Frame => ({
+const frame = (flags: number, batchId: bigint, payload: Uint8Array = new Uint8Array(0)): Frame => ({
   flags,
   batchId,
   timestampNs: 0n,

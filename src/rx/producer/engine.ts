@@ -348,11 +348,15 @@ export class ProducerEngine implements LaneHost, AttributionSink {
       if (this.session !== s) return;
       if (!ok) {
         this.blocked = true;
-        this.drainSub = s.drain$.subscribe(() => {
-          this.drainSub?.unsubscribe();
-          this.drainSub = undefined;
-          this.blocked = false;
-          this.pump();
+        this.drainSub = s.drain$.subscribe({
+          next: () => {
+            this.drainSub?.unsubscribe();
+            this.drainSub = undefined;
+            this.blocked = false;
+            this.pump();
+          },
+          // The session died: frames$ reports it (and we requeue there).
+          error: () => undefined,
         });
         return;
       }

@@ -1,0 +1,151 @@
+/**
+ * `ProducerConfig`: the seed README's builder (python-client-README `ProducerConfig`), immutable:
+ * every `with*` returns a new config. Durations are in milliseconds (`connect_timeout_s` becomes
+ * `connectTimeoutMs`). It splits into the core's `LanceOptions` (connection) and the engine's
+ * `ProducerOptions` (batching, pipelining, memory); both layers validate again.
+ */
+import { inspect } from 'node:util';
+import { InvalidArgumentError } from '../wire/errors.js';
+import type { TlsOptions } from '../transport/types.js';
+import type { LanceOptions } from '../rx/options.js';
+import { PRODUCER_DEFAULTS, type ProducerOptions } from '../rx/producer/options.js';
+
+interface Fields {
+  readonly batchSize: number;
+  readonly lingerMs: number;
+  readonly compression: boolean;
+  readonly maxPendingAcks: number;
+  readonly connectTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly bufferMemory: number;
+  readonly autoReconnect: boolean;
+  readonly tls: TlsOptions | undefined;
+}
+
+const DEFAULTS: Fields = {
+  batchSize: PRODUCER_DEFAULTS.batchSize,
+  lingerMs: PRODUCER_DEFAULTS.lingerMs,
+  compression: PRODUCER_DEFAULTS.compression,
+  maxPendingAcks: PRODUCER_DEFAULTS.maxPendingAcks,
+  connectTimeoutMs: 10_000,
+  requestTimeoutMs: PRODUCER_DEFAULTS.requestTimeoutMs,
+  bufferMemory: PRODUCER_DEFAULTS.bufferMemory,
+  autoReconnect: true,
+  tls: undefined,
+};
+
+export class ProducerConfig {
+  /** Max TLV bytes per ingest frame. Default 32768. */
+  readonly batchSize: number;
+  /** Max age of a partial batch while others are in flight. Default 5. */
+  readonly lingerMs: number;
+  /** LZ4 envelope per batch (a 0xFD record, see `compressRecords`); never the Compressed flag. Default false. */
+  readonly compression: boolean;
+  /** Unacked frames on the connection. Default 64. */
+  readonly maxPendingAcks: number;
+  /** TCP connect + TLS handshake deadline. Default 10000. */
+  readonly connectTimeoutMs: number;
+  /** Ack deadline (a late ack kills the connection; its batches are resent) and the longest `send()` waits for room. Default 30000. */
+  readonly requestTimeoutMs: number;
+  /** Bytes of unsent plus unacked records. Default 33554432 (32 MiB). */
+  readonly bufferMemory: number;
+  /** Reconnect (with backoff) and resend after a lost connection. Default true; false fails pending records instead. */
+  readonly autoReconnect: boolean;
+  readonly tls: TlsOptions | undefined;
+  // Private: never printed by console.log / JSON.stringify.
+  readonly #authToken: string | undefined;
+
+  constructor(fields: Partial<Fields> = {}, authToken?: string) {
+    const f = { ...DEFAULTS, ...fields };
+    this.batchSize = f.batchSize;
+    this.lingerMs = f.lingerMs;
+    this.compression = f.compression;
+    this.maxPendingAcks = f.maxPendingAcks;
+    this.connectTimeoutMs = f.connectTimeoutMs;
+    this.requestTimeoutMs = f.requestTimeoutMs;
+    this.bufferMemory = f.bufferMemory;
+    this.autoReconnect = f.autoReconnect;
+    this.tls = f.tls;
+    this.#authToken = authToken;
+  }
+
+  get hasAuthToken(): boolean {
+    return this.#authToken !== undefined;
+  }
+
+  withBatchSize(bytes: number): ProducerConfig {
+    return this.with({ batchSize: positiveInt(bytes, 'batch size') });
+  }
+  withLingerMs(ms: number): ProducerConfig {
+    return this.with({ lingerMs: duration(ms, 'linger') });
+  }
+  withCompression(enabled = true): ProducerConfig {
+    return this.with({ compression: enabled });
+  }
+  withMaxPendingAcks(n: number): ProducerConfig {
+    return this.with({ maxPendingAcks: positiveInt(n, 'max pending acks') });
+  }
+  withConnectTimeout(ms: number): ProducerConfig {
+    return this.with({ connectTimeoutMs: duration(ms, 'connect timeout') });
+  }
+  withRequestTimeout(ms: number): ProducerConfig {
+    if (!(ms > 0)) throw new InvalidArgumentError(`request timeout must be > 0 ms, got ${ms}`);
+    return this.with({ requestTimeoutMs: ms });
+  }
+  withBufferMemory(bytes: number): ProducerConfig {
+    return this.with({ bufferMemory: positiveInt(bytes, 'buffer memory') });
+  }
+  withAutoReconnect(enabled = true): ProducerConfig {
+    return this.with({ autoReconnect: enabled });
+  }
+  /** TLS (certificate verification on unless `rejectUnauthorized: false`); only behind a TLS-terminating proxy (PROTOCOL.md §6.6). */
+  withTls(tls: TlsOptions = {}): ProducerConfig {
+    return this.with({ tls: { ...tls } });
+  }
+  /** Token sent in an Authenticate frame on every (re)connect. Never printed. */
+  withAuthToken(token: string): ProducerConfig {
+    return new ProducerConfig(this.fields(), token);
+  }
+
+  toProducerOptions(): ProducerOptions {
+    const { batchSize, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory } = this;
+    return { batchSize, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory };
+  }
+
+  toLanceOptions(servers: readonly string[]): LanceOptions {
+    return {
+      servers,
+      connectTimeoutMs: this.connectTimeoutMs,
+      requestTimeoutMs: this.requestTimeoutMs,
+      ...(this.tls ? { tls: this.tls } : {}),
+      ...(this.#authToken !== undefined ? { token: this.#authToken } : {}),
+      // Without auto-reconnect the first lost connection ends session$, which fails what is pending.
+      ...(this.autoReconnect ? {} : { reconnect: { maxRetries: 0 } }),
+    };
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { ...this.fields(), authToken: this.#authToken === undefined ? undefined : '<redacted>' };
+  }
+  [inspect.custom](): string {
+    return `ProducerConfig ${inspect(this.toJSON())}`;
+  }
+
+  private fields(): Fields {
+    const { batchSize, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, autoReconnect, tls } = this;
+    return { batchSize, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, autoReconnect, tls };
+  }
+  private with(change: Partial<Fields>): ProducerConfig {
+    return new ProducerConfig({ ...this.fields(), ...change }, this.#authToken);
+  }
+}
+
+function duration(ms: number, what: string): number {
+  if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) throw new InvalidArgumentError(`${what} must be a number of ms >= 0, got ${ms}`);
+  return ms;
+}
+
+function positiveInt(n: number, what: string): number {
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive integer, got ${n}`);
+  return n;
+}

@@ -1,0 +1,229 @@
+/**
+ * `Producer`: the Promise API of the seed clients (python-client-README `Producer`) as a thin shell
+ * over the Rx engine (`src/rx/producer`), which does all batching, pipelining, attribution, retries
+ * and memory accounting. One connection (its own `producer:<n>` role) for every topic it sends to.
+ *
+ * Per record it adds only what a Promise API needs: `send()` returns the promise its batch shares
+ * with the batch's other records (no promise per record unless it has to wait for buffer room).
+ *
+ * Delivery is at-least-once: a batch whose ack was lost with its connection is resent on the next
+ * one, and the server does not deduplicate (PROTOCOL.md §3.5, §10.6). Order is kept per topic
+ * except across such resends.
+ *
+ * @example
+ * const producer = await Producer.connect('127.0.0.1:1992', new ProducerConfig().withLingerMs(10));
+ * await producer.send(1, 'hello');
+ * await producer.close();
+ */
+import type { Observable, SchedulerLike } from 'rxjs';
+import { Lance } from '../rx/lance.js';
+import type { LanceOptions } from '../rx/options.js';
+import type { Session } from '../rx/session.js';
+import { toPromise } from '../rx/abort.js';
+import { ProducerEngine } from '../rx/producer/engine.js';
+import type { ProduceAck, ProduceOutcome } from '../rx/producer/batch.js';
+import type { Lane } from '../rx/producer/lane.js';
+import { type ProducerRecord, tlvSizeOf } from '../rx/producer/records.js';
+import type { ProducerStats } from '../rx/producer/stats.js';
+import { InvalidArgumentError, type LanceError } from '../wire/errors.js';
+import { ProducerConfig } from './producer-config.js';
+
+export interface SendOptions {
+  /** Aborts the wait for buffer room (AbortedError); a record already taken is not recalled. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a Producer needs from the core: a `Lance`, or a stand-in in tests. */
+export interface ProducerHost {
+  session$(role: string): Observable<Session>;
+  readonly options: { readonly scheduler: SchedulerLike };
+}
+
+export interface ProducerConnectOptions {
+  readonly signal?: AbortSignal;
+  /** Test seams and extra core options (connector, scheduler, ...) applied over the config's. */
+  readonly lanceOptions?: Partial<LanceOptions>;
+}
+
+const asyncDispose: symbol = (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('Symbol.asyncDispose');
+const RESOLVED = Promise.resolve();
+let producerCount = 0;
+
+/** A fresh connection role per producer, so its acks never mix with anyone else's (PROTOCOL.md §6.2). */
+export const nextProducerRole = (): string => `producer:${++producerCount}`;
+
+export class Producer {
+  private readonly engine: ProducerEngine;
+  /** Sends waiting for room, in call order; later sends queue behind them to keep the order. */
+  private waiting = 0;
+  private lastWaiting: Promise<unknown> = RESOLVED;
+
+  /**
+   * Wraps an existing core (shared: `close()` leaves it open). Prefer `Producer.connect`.
+   * `role` names this producer's own socket.
+   */
+  constructor(
+    readonly lance: ProducerHost,
+    readonly config: ProducerConfig = new ProducerConfig(),
+    readonly role: string = nextProducerRole(),
+    private readonly ownsLance = false,
+  ) {
+    this.engine = new ProducerEngine(lance.session$(role), config.toProducerOptions(), lance.options.scheduler);
+  }
+
+  /**
+   * Connects to `address` (`host:port`, or several seeds) and resolves once the producer's
+   * connection is up; rejects with the connection error otherwise.
+   */
+  static async connect(address: string | readonly string[], config: ProducerConfig = new ProducerConfig(), options: ProducerConnectOptions = {}): Promise<Producer> {
+    const servers = typeof address === 'string' ? [address] : address;
+    const lance = new Lance({ ...config.toLanceOptions(servers), ...options.lanceOptions });
+    const producer = new Producer(lance, config, nextProducerRole(), true);
+    try {
+      await toPromise(lance.ready$(producer.role), options.signal);
+      return producer;
+    } catch (err) {
+      await producer.close({ timeoutMs: 0 }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Every batch outcome and refusal, hot (see `RxProducer.acks$`). */
+  get acks$(): Observable<ProduceOutcome> {
+    return this.engine.outcomes.asObservable();
+  }
+
+  get stats(): ProducerStats {
+    return this.engine.stats;
+  }
+
+  /**
+   * Sends one record (bytes and strings as TLV type 0x01; a TlvRecord keeps its type) and resolves
+   * when the server has acked its batch (durably written). Waits for buffer room when `bufferMemory`
+   * is full, up to `requestTimeoutMs` (TimeoutError) or until `signal` aborts (AbortedError).
+   * Rejects with the batch's typed error (e.g. TopicNotFoundError) or ClosedError.
+   */
+  send(topicId: number, data: ProducerRecord, options: SendOptions = {}): Promise<ProduceAck> {
+    const lane = this.laneFor(topicId);
+    const size = this.check(lane, data);
+    if (typeof size !== 'number') return Promise.reject(size);
+    if (this.waiting === 0 && this.engine.budget.tryReserve(size)) return lane.ticketFor(lane.accept(data, size));
+    return this.whenRoom(lane, data, size, options.signal).then((seq) => lane.ticketFor(seq));
+  }
+
+  /**
+   * Takes one record without waiting for its ack: resolves once it is buffered (at once when there
+   * is room). A later failure of its batch is not lost: the next `flush()` or `close()` rejects with it.
+   */
+  sendAsync(topicId: number, data: ProducerRecord, options: SendOptions = {}): Promise<void> {
+    const lane = this.laneFor(topicId);
+    const size = this.check(lane, data);
+    if (typeof size !== 'number') return Promise.reject(size);
+    if (this.waiting === 0 && this.engine.budget.tryReserve(size)) {
+      lane.markUnobserved(lane.accept(data, size));
+      return RESOLVED;
+    }
+    return this.whenRoom(lane, data, size, options.signal).then((seq) => lane.markUnobserved(seq));
+  }
+
+  /**
+   * Sends `records` in order, flushes them at once (no linger) and resolves with the ack of each
+   * batch they took (one unless they exceed `batchSize`). All are validated before any is taken.
+   */
+  async sendBatch(topicId: number, records: readonly ProducerRecord[], options: SendOptions = {}): Promise<ProduceAck[]> {
+    const lane = this.laneFor(topicId);
+    const sizes: number[] = [];
+    for (const r of records) {
+      const size = this.check(lane, r);
+      if (typeof size !== 'number') throw size;
+      sizes.push(size);
+    }
+    const acks: Promise<ProduceAck>[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      const size = sizes[i]!;
+      const seq = this.waiting === 0 && this.engine.budget.tryReserve(size) ? lane.accept(r, size) : await this.whenRoom(lane, r, size, options.signal);
+      const p = lane.ticketFor(seq);
+      if (acks[acks.length - 1] !== p) acks.push(p);
+    }
+    lane.flush();
+    return Promise.all(acks);
+  }
+
+  /**
+   * Sends partial batches now and resolves when every record sent before the call has been acked
+   * or has failed. Rejects with the first failure of a `sendAsync` record since the last flush.
+   */
+  async flush(): Promise<void> {
+    // Partial batches leave now, unless sends are still waiting for room (then after them).
+    if (this.waiting > 0) await this.lastWaiting;
+    await this.engine.flush();
+    this.throwUnobserved();
+  }
+
+  /**
+   * Sends partial batches, waits up to `timeoutMs` (default `requestTimeoutMs`) for acks, fails the
+   * rest with ClosedError, then closes the connection. Every `send()` promise is settled when it
+   * resolves. Rejects with the first failure of a `sendAsync` record not reported by `flush()`.
+   */
+  async close(options: { readonly timeoutMs?: number } = {}): Promise<void> {
+    await this.engine.close(options.timeoutMs);
+    if (this.ownsLance && this.lance instanceof Lance) await this.lance.close();
+    this.throwUnobserved();
+  }
+
+  [asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ----- internals -----
+
+  private laneFor(topicId: number): Lane {
+    if (!Number.isInteger(topicId) || topicId <= 0 || topicId > 0xffff_ffff) {
+      throw new InvalidArgumentError(`topicId must be a u32 above 0 (topic 0 cannot be read back), got ${topicId}`);
+    }
+    return this.engine.lane(topicId);
+  }
+
+  /** The record's size, or why it cannot be sent. */
+  private check(lane: Lane, r: ProducerRecord): number | LanceError {
+    const refusal = this.engine.refusal();
+    if (refusal !== undefined) return refusal;
+    const size = tlvSizeOf(r);
+    const o = this.engine.options;
+    if (size < 0 || size > o.maxPayloadBytes || size > o.bufferMemory || typeof r === 'object' && !(r instanceof Uint8Array) && !writable(r.type)) {
+      return lane.problem(r, size);
+    }
+    return size;
+  }
+
+  /** Waits (in line) for `size` bytes of room, then takes the record; resolves with its sequence number. */
+  private whenRoom(lane: Lane, r: ProducerRecord, size: number, signal: AbortSignal | undefined): Promise<number> {
+    this.waiting++;
+    const admitted = this.engine.budget.reserve(size, this.engine.options.requestTimeoutMs, signal).then(
+      () => {
+        this.waiting--;
+        const refusal = this.engine.refusal();
+        if (refusal !== undefined) {
+          this.engine.budget.release(size);
+          throw refusal;
+        }
+        return lane.accept(r, size);
+      },
+      (err: unknown) => {
+        this.waiting--;
+        throw err;
+      },
+    );
+    // flush() waits for every send queued before it, whichever order their waits end in.
+    this.lastWaiting = Promise.allSettled([this.lastWaiting, admitted]);
+    return admitted;
+  }
+
+  private throwUnobserved(): void {
+    const failures = this.engine.takeUnobservedFailures();
+    if (failures.length > 0) throw failures[0];
+  }
+}
+
+const writable = (t: number): boolean => Number.isInteger(t) && t >= 0 && t < 0xff;
