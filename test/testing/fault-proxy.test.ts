@@ -52,8 +52,8 @@ class Probe {
     });
   }
 
-  bytes(n: number): Promise<void> {
-    return this.until(() => this.received.length >= n);
+  bytes(n: number, ms?: number): Promise<void> {
+    return this.until(() => this.received.length >= n, ms);
   }
 
   private notify(): void {
