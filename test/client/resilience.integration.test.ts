@@ -150,3 +150,26 @@ describe('poisoned socket', () => {
     expect(await client.listTopics()).toBeInstanceOf(Array);
   });
 });
+
+describe('close()', () => {
+  it('leaves no socket or timer behind', async () => {
+    const s = await server();
+    const settle = () => new Promise((r) => setImmediate(r));
+    await settle();
+    const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').sort();
+    const client = await LanceClient.connect(ClientConfig.fromAddress(s.address).withKeepaliveInterval(50));
+    await firstValueFrom(client.lance.session$('producer:x'));
+    const pending = client.lance.request(0x03).catch((e: unknown) => e);
+    await client.ping();
+    await new Promise((r) => setTimeout(r, 120)); // let idle keepalives run
+    expect(process.getActiveResourcesInfo().length).toBeGreaterThan(before.length);
+    await client.close();
+    await client.close();
+    await pending;
+    await settle();
+    // Nothing of ours left: no more resources of any kind than before connecting.
+    const count = (xs: string[]) => xs.reduce<Record<string, number>>((m, r) => ((m[r] = (m[r] ?? 0) + 1), m), {});
+    const after = count(process.getActiveResourcesInfo());
+    for (const [kind, n] of Object.entries(after)) expect([kind, n]).toEqual([kind, Math.min(n, count(before)[kind] ?? 0)]);
+  });
+});
