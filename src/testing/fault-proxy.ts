@@ -246,7 +246,8 @@ export class FaultProxy {
 
   /**
    * Removes every fault (latency, bandwidth, pause, drop, blackhole, refuse) so a test can heal the
-   * network. Held bytes flow again at once, in order, even those stamped with an old latency. Connections already blackholed stay dead; the target is kept.
+   * network. Held bytes flow again at once, in order, even those stamped with an old latency.
+   * Connections already blackholed stay dead; the target is kept.
    */
   clear(): void {
     for (const leg of ['upstream', 'downstream'] as const) Object.assign(this.faults[leg], freshFaults());
@@ -334,7 +335,9 @@ export class FaultProxy {
 
   /** dropAfterBytes fired: deliver the last `prefix` bytes, then reset, so exactly the budget arrives. */
   private cut(link: Link, leg: Leg, dest: net.Socket, prefix: Buffer): void {
-    if (this.drop[leg]?.once) this.dropAfterBytes(undefined);
+    for (const armed of ['upstream', 'downstream'] as const) {
+      if (this.drop[armed]?.once) this.dropAfterBytes(undefined, { direction: armed });
+    }
     this.counters.resets++;
     link.state = 'closing'; // stop forwarding either way while the prefix is written
     this.stopPipes(link);
