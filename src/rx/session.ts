@@ -14,7 +14,12 @@ export interface Session {
   readonly epoch: number;
   /** `host:port` this session is connected to. */
   readonly address: string;
-  /** Every frame received on this socket, hot; errors when the socket closes or fails. */
+  /**
+   * Every frame received on this socket, hot, except keepalive echoes (the core's pongs, §6.1).
+   * Errors when the socket dies: a retryable `ConnectionError` (closed, reset, poisoned by a timeout,
+   * dead peer), `NotLeaderError` after a redirect, `ClosedError` after `Lance.close()`, or the fatal
+   * error that killed it (`InvalidFrameError`, `AuthenticationError`, or the reason given to `kill`).
+   */
   readonly frames$: Observable<Frame>;
   /**
    * Writes an encoded frame. Returns false when the socket's buffer is full (like `socket.write`);
@@ -28,7 +33,11 @@ export interface Session {
    * A request that times out poisons the session: every pending request fails and the core reconnects.
    */
   request(command: number, payload?: Uint8Array, options?: RequestOptions): Promise<Frame>;
-  /** Closes this socket (the core reconnects if the role is still in use). */
+  /**
+   * Closes this socket. The core reconnects (the role is still in use) if `reason` is a retryable
+   * LanceError or absent (then a `ConnectionError`); a non-retryable LanceError stops the role and
+   * errors `session$` with it.
+   */
   kill(reason?: unknown): void;
 }
 

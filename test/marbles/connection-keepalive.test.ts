@@ -2,7 +2,7 @@ import { map, mergeMap, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { Lance } from '../../src/rx/lance';
 import { frameKind } from '../../src/wire/control';
-import { encodeKeepalive } from '../../src/wire/control';
+import { encodeAck, encodeKeepalive } from '../../src/wire/control';
 import { scriptedNetwork } from '../rx/fake-server';
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -71,6 +71,22 @@ describe('connection core: keepalive (virtual time)', () => {
       const s = scriptedNetwork({ scheduler, replyDelayMs: 5 });
       const lance = new Lance({ connector: s.network.connector, scheduler, keepaliveMs: 0 });
       expectObservable(lance.ping$().pipe(map(() => 'pong'))).toBe('5ms (a|)', { a: 'pong' });
+    });
+  });
+});
+
+describe('connection core: frames$ (virtual time)', () => {
+  it('carries every frame but keepalive echoes, across reconnects', () => {
+    const scheduler = newScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const s = scriptedNetwork({ scheduler });
+      const lance = new Lance({ connector: s.network.connector, scheduler, keepaliveMs: 0, reconnect: { baseMs: 10, random: () => 1 } });
+      const ack = (n: bigint) => encodeAck(n);
+      scheduler.schedule(() => s.network.last!.receive(ack(1n)), 5);
+      scheduler.schedule(() => s.network.last!.receive(encodeKeepalive()), 6);
+      scheduler.schedule(() => s.network.last!.fail(), 7);
+      scheduler.schedule(() => s.network.last!.receive(ack(2n)), 20);
+      expectObservable(lance.frames$('producer:1').pipe(map((f) => f.batchId)), '^ 30ms !').toBe('5ms a 14ms b', { a: 1n, b: 2n });
     });
   });
 });
