@@ -1,0 +1,161 @@
+import { type Observable, map, of } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { consumeTopic } from '../../src/rx/consumer/consume-topic';
+import type { ConsumeOptions } from '../../src/rx/consumer/options';
+import type { RecordBatch } from '../../src/rx/consumer/record-batch';
+import { SeekPosition } from '../../src/rx/consumer/seek-position';
+import type { Session } from '../../src/rx/session';
+import { U64_MAX } from '../../src/wire/constants';
+import { InvalidRecordError, TopicNotFoundError } from '../../src/wire/errors';
+import type { Frame } from '../../src/wire/frame';
+import { fakeSession, makeLog, serveLog } from '../consumer/fake-session';
+
+const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+const summary = (b: RecordBatch) => `${b.startOffset}-${b.endOffset}/${b.records.length}`;
+const quiet: ConsumeOptions = { lagProbeIntervalMs: false };
+
+describe('consumeTopic pull loop', () => {
+  it('fetches again at once after data, carries cut records across fetches, and polls after an empty fetch', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const log = makeLog(3, 10); // records at 0, 10, 20
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const out = consumeTopic(of<Session>(session), 1, { ...quiet, maxFetchBytes: 12, pollIntervalMs: 20 }).pipe(map(summary));
+      // 0..12 → rec 0; 12..24 → rec 10 (stitched); 24..30 → rec 20 (stitched); 30 → empty → poll.
+      expectObservable(out, '^ 60ms !').toBe('-abc', { a: '0-10/1', b: '10-20/1', c: '20-30/1' });
+      ts.flush();
+      expect(session.requests.map((r) => [r.at, r.offset])).toEqual([
+        [0, 0n],
+        [1, 12n],
+        [2, 24n],
+        [3, 30n],
+        [24, 30n],
+        [45, 30n],
+      ]);
+    });
+  });
+
+  it('sends the next Fetch only after the subscriber has handled the previous batch', () => {
+    const ts = newScheduler();
+    ts.run(({ cold }) => {
+      const log = makeLog(50, 10);
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const seen: number[] = [];
+      const sub = consumeTopic(of<Session>(session), 1, { ...quiet, maxFetchBytes: 100, pollIntervalMs: 1000 }).subscribe((b) => {
+        // Nothing was prefetched behind this batch's back: only the request that brought it.
+        seen.push(session.requests.length);
+        expect(b.records).toHaveLength(10);
+      });
+      ts.schedule(() => sub.unsubscribe(), 100);
+      ts.flush();
+      expect(seen).toEqual([1, 2, 3, 4, 5]);
+    });
+  });
+
+  it('with `process`, waits for the async work before fetching again and before emitting', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const log = makeLog(3, 10);
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const out = consumeTopic(of<Session>(session), 1, {
+        ...quiet,
+        maxFetchBytes: 10,
+        pollIntervalMs: 1000,
+        process: () => cold('---|'),
+      }).pipe(map(summary));
+      expectObservable(out, '^ 20ms !').toBe('----a---b---c', { a: '0-10/1', b: '10-20/1', c: '20-30/1' });
+      ts.flush();
+      expect(session.requests.map((r) => r.at)).toEqual([0, 4, 8, 12]);
+    });
+  });
+
+  it('resolves END with a Fetch at the u64::MAX sentinel, then reads only what comes after', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      let log = makeLog(2, 10);
+      ts.schedule(() => (log = makeLog(3, 10)), 5);
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const out = consumeTopic(of<Session>(session), 1, { ...quiet, from: SeekPosition.END, pollIntervalMs: 4 }).pipe(map(summary));
+      expectObservable(out, '^ 12ms !').toBe('-------a', { a: '20-30/1' });
+      ts.flush();
+      expect(session.requests.map((r) => r.offset)).toEqual([U64_MAX, 20n, 20n, 30n, 30n]);
+    });
+  });
+
+  it('starts at a given offset', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const log = makeLog(3, 10);
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const out = consumeTopic(of<Session>(session), 1, { ...quiet, from: 10n }).pipe(map(summary));
+      expectObservable(out, '^ 5ms !').toBe('-a', { a: '10-30/2' });
+    });
+  });
+
+  it('reports lag from a tail probe, at most once per lagProbeIntervalMs', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const log = makeLog(6, 10);
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const out = consumeTopic(of<Session>(session), 1, { maxFetchBytes: 20, lagProbeIntervalMs: 3, pollIntervalMs: 100 }).pipe(
+        map((b) => `${b.endOffset}:${b.lag}`),
+      );
+      // fetch 0 (t0) + first probe (t1) → a at 2; then b at 3 and c at 4 with lag from that probe
+      // (not due again before t5); the empty fetch at t5 tells the end without a probe.
+      expectObservable(out, '^ 8ms !').toBe('--abc', { a: '20:40', b: '40:20', c: '60:0' });
+      ts.flush();
+      expect(session.requests.map((r) => r.offset)).toEqual([0n, U64_MAX, 20n, 40n, 60n]);
+    });
+  });
+
+  it('surfaces a misaligned offset as InvalidRecordError without retrying', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const log = makeLog(3, 10);
+      log.set([1, 0xff, 0xff, 0xff, 0x7f], 10); // a record declaring ~2 GiB
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const out = consumeTopic(of<Session>(session), 1, { ...quiet, maxFetchBytes: 10 }).pipe(map(summary));
+      expectObservable(out).toBe('-a#', { a: '0-10/1' }, expect.any(InvalidRecordError));
+    });
+  });
+
+  it('surfaces non-retryable server errors at once', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const missing = new TopicNotFoundError('Topic 9 not found');
+      const session = fakeSession(() => cold('-#', undefined, missing), () => ts.now());
+      expectObservable(consumeTopic(of<Session>(session), 9, quiet)).toBe('-#', undefined, missing);
+    });
+  });
+
+  it('completes when session$ has completed and its session closed (the client closed)', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, hot, expectObservable }) => {
+      const log = makeLog(1, 10);
+      const frames$ = hot<Frame>('----|');
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now(), { frames$ });
+      const sessions = hot<Session>('s--|', { s: session });
+      expectObservable(consumeTopic(sessions, 1, quiet).pipe(map(summary))).toBe('-a--|', { a: '0-10/1' });
+    });
+  });
+
+  it('emits nothing and sends nothing before subscription (cold)', () => {
+    const ts = newScheduler();
+    ts.run(({ cold }) => {
+      const session = fakeSession(() => cold<Frame>('-#'), () => ts.now());
+      consumeTopic(of<Session>(session), 1, quiet);
+      ts.flush();
+      expect(session.requests).toHaveLength(0);
+    });
+  });
+
+  it('uses a session that arrives later', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, hot, expectObservable }) => {
+      const log = makeLog(1, 10);
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const sessions: Observable<Session> = hot('---s', { s: session });
+      expectObservable(consumeTopic(sessions, 1, quiet).pipe(map(summary)), '^ 8ms !').toBe('----a', { a: '0-10/1' });
+    });
+  });
+});
