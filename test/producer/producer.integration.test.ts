@@ -1,0 +1,218 @@
+/** The producer (both faces) against the embedded LanceServer: volume, order, attribution, retries, memory, close. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Lance } from '../../src/rx/lance';
+import { createProducer } from '../../src/rx/producer/create-producer';
+import type { ProduceOutcome } from '../../src/rx/producer/batch';
+import { Producer } from '../../src/client/producer';
+import { ProducerConfig } from '../../src/client/producer-config';
+import { LanceClient } from '../../src/client/lance-client';
+import { ClientConfig } from '../../src/client/config';
+import { LanceServer } from '../../src/testing';
+import { BackpressureError, TopicNotFoundError } from '../../src/wire/errors';
+import { decodeRecords } from '../../src/wire/tlv';
+import { decompressRecords } from '../../src/wire/record-envelope';
+
+const fast = { baseMs: 10, maxMs: 50 };
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f().catch(() => undefined);
+});
+
+async function start(o: Parameters<typeof LanceServer.start>[0] = {}) {
+  const server = await LanceServer.start({ host: '127.0.0.1', port: 0, groupCommitMs: 0, ...o });
+  cleanup.push(() => server.stop());
+  const admin = await LanceClient.connect(ClientConfig.fromAddress(server.address).withReconnect(fast));
+  cleanup.push(() => admin.close());
+  const topic = async (name: string) => (await admin.createTopic(`${name}-${Math.random().toString(36).slice(2, 8)}`)).id;
+  return { server, topic };
+}
+
+async function promiseProducer(server: LanceServer, config = new ProducerConfig()) {
+  const p = await Producer.connect(server.address, config, { lanceOptions: { reconnect: fast } });
+  cleanup.push(() => p.close({ timeoutMs: 1000 }));
+  return p;
+}
+
+function lance(server: LanceServer) {
+  const l = new Lance({ servers: [server.address], reconnect: fast });
+  cleanup.push(() => l.close());
+  return l;
+}
+
+/** 8-byte big-endian sequence numbers make order checks cheap. */
+const seqRecord = (i: number): Uint8Array => {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setUint32(4, i);
+  return b;
+};
+const seqOf = (v: Uint8Array): number => new DataView(v.buffer, v.byteOffset, 8).getUint32(4);
+const storedSeqs = (server: LanceServer, topicId: number): number[] => decodeRecords(server.topicBytes(topicId)).records.map((r) => seqOf(r.value));
+const yieldLoop = () => new Promise((r) => setImmediate(r));
+
+/** Every number 0..n-1 present, and first occurrences in order (duplicates allowed: at-least-once). */
+function expectAllInOrder(seqs: number[], n: number) {
+  const seen = new Uint8Array(n);
+  let next = 0;
+  let misplaced: string | undefined;
+  for (let i = 0; i < seqs.length; i++) {
+    const s = seqs[i]!;
+    if (seen[s]) continue;
+    seen[s] = 1;
+    if (s !== next && misplaced === undefined) misplaced = `record ${i}: got seq ${s}, expected ${next}`;
+    next++;
+  }
+  expect(misplaced).toBeUndefined(); // one expect: a million of them would dominate the run time
+  expect(next).toBe(n);
+}
+
+describe('producer against LanceServer', () => {
+  jest.setTimeout(30_000);
+
+  it('Rx face: 1,000,000 records arrive once each, in order', async () => {
+    const { server, topic } = await start();
+    const t = await topic('rx-million');
+    const producer = createProducer(lance(server).session$('producer:rx-million'), t);
+    const failures: ProduceOutcome[] = [];
+    producer.acks$.subscribe((o) => o.type !== 'acked' && failures.push(o));
+    const N = 1_000_000;
+    const t0 = Date.now();
+    for (let i = 0; i < N; i++) {
+      producer.next(seqRecord(i));
+      if (i % 50_000 === 49_999) await yieldLoop(); // let acks in
+    }
+    await producer.close();
+    console.log(`rx: ${N} records in ${Date.now() - t0} ms`);
+    expect(failures).toEqual([]);
+    expect(producer.stats).toMatchObject({ records: N, recordsAccepted: N, bufferedBytes: 0, retries: 0 });
+    const seqs = storedSeqs(server, t);
+    expect(seqs.length).toBe(N);
+    expectAllInOrder(seqs, N);
+  });
+
+  it('Promise face: 1,000,000 records via sendAsync + flush, in order, within bufferMemory', async () => {
+    const { server, topic } = await start();
+    const t = await topic('promise-million');
+    const producer = await promiseProducer(server, new ProducerConfig().withBufferMemory(1 << 20));
+    const N = 1_000_000;
+    let maxBuffered = 0;
+    const t0 = Date.now();
+    for (let i = 0; i < N; i++) {
+      await producer.sendAsync(t, seqRecord(i));
+      if ((i & 0xfff) === 0) maxBuffered = Math.max(maxBuffered, producer.stats.bufferedBytes);
+    }
+    await producer.flush();
+    console.log(`promise: ${N} records in ${Date.now() - t0} ms`);
+    expect(maxBuffered).toBeLessThanOrEqual(1 << 20);
+    const seqs = storedSeqs(server, t);
+    expect(seqs.length).toBe(N);
+    expectAllInOrder(seqs, N);
+  });
+
+  it('compression: records are stored in 0xFD envelopes that unwrap to the originals', async () => {
+    const { server, topic } = await start();
+    const t = await topic('compressed');
+    const producer = await promiseProducer(server, new ProducerConfig().withCompression(true));
+    await Promise.all(Array.from({ length: 500 }, (_, i) => producer.send(t, `compressible record number ${i % 10}`)));
+    const outer = decodeRecords(server.topicBytes(t)).records;
+    const inner = outer.flatMap((r) => (r.type === 0xfd ? decodeRecords(decompressRecords(r.value)).records : [r]));
+    expect(inner.map((r) => Buffer.from(r.value).toString())).toEqual(Array.from({ length: 500 }, (_, i) => `compressible record number ${i % 10}`));
+    expect(server.topicBytes(t).length).toBeLessThan(500 * 30);
+  });
+
+  it('error attribution with a real unknown topic: exactly those records fail, the rest is stored in order', async () => {
+    const { server, topic } = await start();
+    const good = await topic('good');
+    const producer = await promiseProducer(server, new ProducerConfig().withLingerMs(1));
+    const results = await Promise.allSettled(
+      Array.from({ length: 2000 }, (_, i) => producer.send(i % 7 === 3 ? 999_999 : good, seqRecord(i))),
+    );
+    results.forEach((r, i) => {
+      if (i % 7 === 3) {
+        expect(r.status).toBe('rejected');
+        expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TopicNotFoundError);
+      } else {
+        expect(r.status).toBe('fulfilled');
+      }
+    });
+    const expected = Array.from({ length: 2000 }, (_, i) => i).filter((i) => i % 7 !== 3);
+    expect(storedSeqs(server, good)).toEqual(expected);
+  });
+
+  it('retries across a dropped connection: nothing lost (at-least-once), resent on the next session', async () => {
+    const { server, topic } = await start();
+    const t = await topic('dropped');
+    const producer = await promiseProducer(server, new ProducerConfig().withBatchSize(1024));
+    const N = 20_000;
+    server.faults.dropAfterFrames(40);
+    const sends = Array.from({ length: N }, (_, i) => producer.send(t, seqRecord(i)));
+    const acks = await Promise.all(sends);
+    expect(acks.some((a) => a.attempts > 1 || a.epoch > 1)).toBe(true);
+    expect(producer.stats.retries).toBeGreaterThan(0);
+    expectAllInOrder(storedSeqs(server, t), N);
+  });
+
+  it('retries across a server restart with a data dir', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lnc-producer-'));
+    cleanup.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const { server, topic } = await start({ dataDir });
+    const t = await topic('restart');
+    const producer = await promiseProducer(server, new ProducerConfig().withBatchSize(1024));
+    const first = Array.from({ length: 5000 }, (_, i) => producer.send(t, seqRecord(i)));
+    await first[100];
+    await server.restart({ downMs: 100 });
+    const second = Array.from({ length: 5000 }, (_, i) => producer.send(t, seqRecord(5000 + i)));
+    await Promise.all([...first, ...second]);
+    expectAllInOrder(storedSeqs(server, t), 10_000);
+  });
+
+  it('memory bound holds while the server withholds acks; everything flows once they are released', async () => {
+    const { server, topic } = await start();
+    const t = await topic('withheld');
+    const budget = 64 * 1024;
+    const producer = createProducer(lance(server).session$('producer:withheld'), t, { bufferMemory: budget, batchSize: 4096 });
+    const outcomes: ProduceOutcome[] = [];
+    producer.acks$.subscribe((o) => outcomes.push(o));
+    server.faults.withholdAcks();
+    for (let i = 0; i < 200; i++) {
+      producer.next(new Uint8Array(1019).fill(i)); // 1 KiB each in TLV
+      await yieldLoop();
+    }
+    expect(producer.stats.bufferedBytes).toBeLessThanOrEqual(budget);
+    expect(producer.stats.bufferedBytes).toBeGreaterThan(budget - 1024);
+    const rejected = outcomes.filter((o) => o.type === 'rejected');
+    expect(rejected).toHaveLength(200 - 64);
+    expect((rejected[0] as { error: unknown }).error).toBeInstanceOf(BackpressureError);
+    expect(outcomes.filter((o) => o.type === 'acked')).toHaveLength(0);
+    server.faults.releaseAcks();
+    await producer.close();
+    expect(outcomes.filter((o) => o.type === 'acked').reduce((n, o) => n + (o as { count: number }).count, 0)).toBe(64);
+    expect(decodeRecords(server.topicBytes(t)).records).toHaveLength(64);
+  });
+
+  it('send() waits for room while acks are withheld and goes through when they are released', async () => {
+    const { server, topic } = await start();
+    const t = await topic('waiting');
+    const producer = await promiseProducer(server, new ProducerConfig().withBufferMemory(10 * 1024));
+    server.faults.withholdAcks();
+    const sends = Array.from({ length: 30 }, () => producer.send(t, new Uint8Array(1019)));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(producer.stats.bufferedBytes).toBeLessThanOrEqual(10 * 1024);
+    expect(producer.stats.recordsAccepted).toBe(10);
+    server.faults.releaseAcks();
+    await Promise.all(sends);
+    expect(decodeRecords(server.topicBytes(t)).records).toHaveLength(30);
+  });
+
+  it('close() with 10,000 pending sends settles every one (all acked here)', async () => {
+    const { server, topic } = await start();
+    const t = await topic('close');
+    const producer = await promiseProducer(server);
+    const sends = Array.from({ length: 10_000 }, (_, i) => producer.send(t, seqRecord(i)));
+    await producer.close();
+    const results = await Promise.allSettled(sends);
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(storedSeqs(server, t)).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
+  });
+});
