@@ -34,6 +34,8 @@ const frame = (flags: number, batchId: bigint, payload: Uint8Array = new Uint8Ar
 export class FakeSession implements Session {
   readonly address = '127.0.0.1:1992';
   readonly sent: SentIngest[] = [];
+  /** Each sent ingest as it is written (for marble tests). */
+  readonly sent$ = new Subject<SentIngest>();
   readonly killed: unknown[] = [];
   readonly drains = new Subject<void>();
   readonly drain$ = this.drains.asObservable();
@@ -48,7 +50,7 @@ export class FakeSession implements Session {
     // Decode a copy, with the real decoder (CRCs checked), as a server would see it.
     const [f] = new FrameDecoder().push(Uint8Array.from(bytes));
     if (f === undefined) throw new Error('send() got an incomplete frame');
-    this.sent.push({
+    const ingest: SentIngest = {
       flags: f.flags,
       batchId: Number(f.batchId),
       topicId: f.topicId,
@@ -56,7 +58,9 @@ export class FakeSession implements Session {
       timestampNs: f.timestampNs,
       payload: f.payload,
       records: decodeRecords(f.payload).records,
-    });
+    };
+    this.sent.push(ingest);
+    this.sent$.next(ingest);
     return this.writable;
   }
 
