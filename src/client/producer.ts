@@ -25,6 +25,7 @@ import type { ProduceAck, ProduceOutcome } from '../rx/producer/batch.js';
 import type { Lane } from '../rx/producer/lane.js';
 import { type ProducerRecord, tlvSizeOf } from '../rx/producer/records.js';
 import type { ProducerStats } from '../rx/producer/stats.js';
+import { nextProducerRole } from '../rx/producer/roles.js';
 import { InvalidArgumentError, type LanceError } from '../wire/errors.js';
 import { ProducerConfig } from './producer-config.js';
 
@@ -47,10 +48,6 @@ export interface ProducerConnectOptions {
 
 const asyncDispose: symbol = (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('Symbol.asyncDispose');
 const RESOLVED = Promise.resolve();
-let producerCount = 0;
-
-/** A fresh connection role per producer, so its acks never mix with anyone else's (PROTOCOL.md §6.2). */
-export const nextProducerRole = (): string => `producer:${++producerCount}`;
 
 export class Producer {
   private readonly engine: ProducerEngine;

@@ -35,7 +35,10 @@ export interface RxProducer extends Observer<ProducerRecord> {
    * `closeTimeoutMs`) for acks, fails what is left with `ClosedError`, lets go of the connection.
    */
   close(options?: { readonly timeoutMs?: number }): Promise<void>;
+  /** A snapshot of the counters (allocates: poll it, do not read it per record). */
   readonly stats: ProducerStats;
+  /** Bytes accepted and not yet settled, cheap to read: lets a loop wait before `bufferMemory` is full. */
+  readonly bufferedBytes: number;
   readonly closed: boolean;
 }
 
@@ -73,6 +76,10 @@ class LaneProducer implements RxProducer {
 
   get stats(): ProducerStats {
     return this.engine.stats;
+  }
+
+  get bufferedBytes(): number {
+    return this.engine.budget.usedBytes;
   }
 
   get closed(): boolean {

@@ -189,7 +189,12 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   }
 
   unobservedFailure(err: LanceError): void {
-    this.unobserved.push(err);
+    this.noteUnobserved(err);
+  }
+
+  /** Kept until the next flush()/close() reports them; capped, the first one is what gets thrown. */
+  private noteUnobserved(err: LanceError): void {
+    if (this.unobserved.length < 100) this.unobserved.push(err);
   }
 
   // ---- AttributionSink -----------------------------------------------------------------------
@@ -386,7 +391,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   private fail(b: Batch, error: LanceError): void {
     this.counters.recordsFailed += b.count;
     const failure: ProduceFailure = { type: 'failed', topicId: b.topicId, firstSeq: b.firstSeq, count: b.count, error };
-    if (b.ticket?.unobserved) this.unobserved.push(error);
+    if (b.ticket?.unobserved) this.noteUnobserved(error);
     this.settle(b, failure);
   }
 

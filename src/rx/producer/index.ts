@@ -4,3 +4,4 @@ export type { ProduceAck, ProduceFailure, ProduceOutcome, ProduceRejection } fro
 export { type OnFullPolicy, type ProducerOptions, PRODUCER_DEFAULTS } from './options.js';
 export type { ProducerRecord } from './records.js';
 export type { ProducerStats } from './stats.js';
+export { nextProducerRole } from './roles.js';

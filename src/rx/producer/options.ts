@@ -17,7 +17,14 @@ export interface ProducerOptions {
   readonly batchSize?: number;
   /** Max age of a partial batch while other batches are in flight, in ms. Default 5. */
   readonly lingerMs?: number;
-  /** Wrap each batch in one LZ4 envelope record (type 0xFD) when that makes it smaller. Default false. */
+  /**
+   * Wrap each batch's TLV records in one envelope record when that makes it smaller (else send
+   * plain): `type 0xFD | length u32 LE | uncompressed_length u32 LE | LZ4 raw block` (the
+   * `lz4_flex::compress_prepend_size` layout, see wire/record-envelope.ts). The stored stream stays
+   * valid TLV; our consumer unwraps it, other clients see one opaque user-defined record. The
+   * Compressed header flag is never set: the server ignores and drops it (PROTOCOL.md §5).
+   * `recordCount` still counts the records inside. Default false.
+   */
   readonly compression?: boolean;
   /** Unacked ingest frames allowed on the connection. Default 64. */
   readonly maxPendingAcks?: number;
