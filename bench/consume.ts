@@ -1,0 +1,131 @@
+/**
+ * Consumer throughput, one JSON line: `consumeTopic` (via `Lance`) and `StandaloneConsumer.poll()`
+ * reading 100-byte records (TLV header included) with 1 MiB fetches from a LanceServer running in
+ * its own child process, filled first with raw ingest frames. Target: ≥ 2,000,000 records/s.
+ *
+ *   npx ts-node --transpile-only bench/consume.ts
+ *   BENCH_RECORDS=4000000 BENCH_RUNS=5 npx ts-node --transpile-only bench/consume.ts
+ */
+import { fork } from 'node:child_process';
+import { lastValueFrom, takeWhile } from 'rxjs';
+import { StandaloneConfig } from '../src/client/standalone-config';
+import { StandaloneConsumer } from '../src/client/standalone-consumer';
+import { consumeTopic } from '../src/rx/consumer/consume-topic';
+import { Lance } from '../src/rx/lance';
+import { RawConnection, fixedPayloads } from '../test/consumer/raw-ingest';
+
+const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 2_000_000);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const RECORD_SIZE = 100;
+const FETCH = 1024 * 1024;
+
+async function serve(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { LanceServer } = require('../src/testing') as typeof import('../src/testing');
+  const server = await LanceServer.start({ host: '127.0.0.1', port: 0, groupCommitMs: 0 });
+  process.send!({ port: server.port });
+  process.on('disconnect', () => process.exit(0));
+}
+
+interface Run {
+  readonly records: number;
+  readonly bytes: number;
+  readonly ms: number;
+}
+
+/** Reads the topic from 0 to its end, touching every record's type, length and value view. */
+async function rxRun(address: string, topicId: number): Promise<Run> {
+  const lance = new Lance({ servers: [address] });
+  let records = 0;
+  let bytes = 0;
+  let checksum = 0;
+  const t0 = performance.now();
+  await lastValueFrom(
+    consumeTopic(lance.session$('consumer:bench'), topicId, { maxFetchBytes: FETCH, pollIntervalMs: 10 }).pipe(
+      takeWhile((b) => {
+        for (const r of b.records) {
+          checksum += r.type + r.value.length;
+        }
+        records += b.records.length;
+        bytes += Number(b.endOffset - b.startOffset);
+        return records < RECORDS;
+      }, true),
+    ),
+  );
+  const ms = performance.now() - t0;
+  await lance.close();
+  if (checksum !== RECORDS * (1 + RECORD_SIZE - 5)) throw new Error(`checksum ${checksum}`);
+  return { records, bytes, ms };
+}
+
+async function pollRun(address: string, topicId: number): Promise<Run> {
+  const consumer = await StandaloneConsumer.connect(
+    address,
+    new StandaloneConfig('bench', topicId).withMaxFetchBytes(FETCH).withManualCommit().withServerCommit(false),
+  );
+  let records = 0;
+  let bytes = 0;
+  const t0 = performance.now();
+  while (records < RECORDS) {
+    const b = await consumer.poll();
+    if (!b) continue;
+    for (const r of b.records) if (r.value.length !== RECORD_SIZE - 5) throw new Error('bad record');
+    records += b.records.length;
+    bytes += Number(b.endOffset - b.startOffset);
+  }
+  const ms = performance.now() - t0;
+  await consumer.close();
+  return { records, bytes, ms };
+}
+
+const rate = (r: Run) => ({ recordsPerSec: Math.round((r.records / r.ms) * 1000), mbPerSec: +((r.bytes / r.ms) * 1000 / 1e6).toFixed(1), ms: Math.round(r.ms) });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const child = fork(__filename, ['serve'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (m: { port: number }) => resolve(m.port));
+      child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    const address = `127.0.0.1:${port}`;
+    const raw = await RawConnection.open(address);
+    const topicId = await raw.createTopic(`bench-consume-${process.pid}`);
+    const tFill = performance.now();
+    await raw.ingest(topicId, fixedPayloads(RECORDS, RECORD_SIZE, 10_000), 8);
+    const fillMs = performance.now() - tFill;
+    raw.close();
+
+    await rxRun(address, topicId); // warm-up (JIT, server page-in)
+    const rx: Run[] = [];
+    const poll: Run[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      rx.push(await rxRun(address, topicId));
+      poll.push(await pollRun(address, topicId));
+    }
+    const rxRates = rx.map(rate);
+    const pollRates = poll.map(rate);
+    console.log(
+      JSON.stringify({
+        bench: 'consume',
+        records: RECORDS,
+        recordBytes: RECORD_SIZE,
+        fetchBytes: FETCH,
+        fillMs: Math.round(fillMs),
+        rx: { medianRecordsPerSec: median(rxRates.map((r) => r.recordsPerSec)), medianMBPerSec: median(rxRates.map((r) => r.mbPerSec)), runs: rxRates },
+        poll: { medianRecordsPerSec: median(pollRates.map((r) => r.recordsPerSec)), medianMBPerSec: median(pollRates.map((r) => r.mbPerSec)), runs: pollRates },
+        target: 2_000_000,
+        pass: median(rxRates.map((r) => r.recordsPerSec)) >= 2_000_000,
+      }),
+    );
+  } finally {
+    child.kill();
+  }
+}
+
+if (process.argv[2] === 'serve') void serve();
+else
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
