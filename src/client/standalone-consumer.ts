@@ -21,6 +21,7 @@ import { toPromise } from '../rx/abort.js';
 import { retryable } from '../rx/consumer/consume-topic.js';
 import { offsetCommitter, resolveConsumerId } from '../rx/consumer/offset-committer.js';
 import type { RecordBatch } from '../rx/consumer/record-batch.js';
+import { nextConsumerRole } from '../rx/consumer/role.js';
 import { SeekPosition } from '../rx/consumer/seek-position.js';
 import { type StepResult, TopicReader } from '../rx/consumer/topic-reader.js';
 import { Lance } from '../rx/lance.js';
@@ -52,10 +53,6 @@ export interface StandaloneOpenOptions {
   readonly role?: string;
   readonly signal?: AbortSignal;
 }
-
-let consumerCount = 0;
-/** A connection role per consumer, so its big fetches never queue behind (or ahead of) others' requests. */
-export const nextConsumerRole = (): string => `consumer:${++consumerCount}`;
 
 const asyncDispose: symbol = (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('Symbol.asyncDispose');
 
@@ -345,4 +342,3 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
   }
 }
 
-export { StandaloneConfig };
