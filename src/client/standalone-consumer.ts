@@ -125,8 +125,11 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
   ): Promise<StandaloneConsumer> {
     const servers = typeof address === 'string' ? [address] : address;
     const lance = new Lance({ ...config.toLanceOptions(servers), ...options.lanceOptions });
+    const role = nextConsumerRole();
     try {
-      return await StandaloneConsumer.create(lance, config, { ...options, role: nextConsumerRole() }, true);
+      // Fail fast like the official clients when the server cannot be reached.
+      await toPromise(lance.ready$(role), options.signal);
+      return await StandaloneConsumer.create(lance, config, { ...options, role }, true);
     } catch (err) {
       await lance.close().catch(() => undefined);
       throw err;

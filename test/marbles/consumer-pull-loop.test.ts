@@ -4,6 +4,7 @@ import { consumeTopic } from '../../src/rx/consumer/consume-topic';
 import type { ConsumeOptions } from '../../src/rx/consumer/options';
 import type { RecordBatch } from '../../src/rx/consumer/record-batch';
 import { SeekPosition } from '../../src/rx/consumer/seek-position';
+import { toRecords } from '../../src/rx/consumer/to-records';
 import type { Session } from '../../src/rx/session';
 import { U64_MAX } from '../../src/wire/constants';
 import { InvalidRecordError, TopicNotFoundError } from '../../src/wire/errors';
@@ -156,6 +157,24 @@ describe('consumeTopic pull loop', () => {
       const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
       const sessions: Observable<Session> = hot('---s', { s: session });
       expectObservable(consumeTopic(sessions, 1, quiet).pipe(map(summary)), '^ 8ms !').toBe('----a', { a: '0-10/1' });
+    });
+  });
+});
+
+describe('toRecords', () => {
+  it('flattens batches without breaking the pull loop backpressure', () => {
+    const ts = newScheduler();
+    ts.run(({ cold }) => {
+      const log = makeLog(3, 10);
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const seen: string[] = [];
+      const sub = consumeTopic(of<Session>(session), 1, { ...quiet, maxFetchBytes: 20 })
+        .pipe(toRecords())
+        .subscribe((r) => seen.push(`${ts.now()}:${r.offset}:${r.text().slice(0, 1)}:${session.requests.length}`));
+      ts.schedule(() => sub.unsubscribe(), 4);
+      ts.flush();
+      // time:offset:value:requests sent so far — records 0 and 10 came in one fetch, no prefetch.
+      expect(seen).toEqual(['1:0:0:1', '1:10:1:1', '2:20:2:2']);
     });
   });
 });

@@ -5,3 +5,4 @@ export type { ConsumeOptions } from './options.js';
 export type { RecordBatch } from './record-batch.js';
 export { nextConsumerRole } from './role.js';
 export { SeekPosition } from './seek-position.js';
+export { toRecords } from './to-records.js';
