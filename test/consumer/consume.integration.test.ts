@@ -179,6 +179,19 @@ describe('StandaloneConsumer against LanceServer', () => {
     expect(readFileSync(file, 'utf8')).toBe(`${batches[batches.length - 1]!.endOffset}\n`);
   });
 
+  it('auto-commits only batches handed out before the latest poll (at-least-once), close() commits the rest', async () => {
+    const { server, topicId } = await setup(5_000);
+    const config = new StandaloneConfig('auto', topicId).withOffsetDir(dir).withMaxFetchBytes(2_000).withAutoCommitInterval(20);
+    const c = await StandaloneConsumer.connect(server.address, config);
+    const file = join(dir, 'auto', `topic-${topicId}-consumer-${consumerIdFromName('auto')}.offset`);
+    const b1 = (await c.poll())!;
+    const b2 = (await c.poll())!; // b1 counts as processed now
+    await new Promise((r) => setTimeout(r, 80));
+    expect(readFileSync(file, 'utf8')).toBe(`${b1.endOffset}\n`);
+    await c.close();
+    expect(readFileSync(file, 'utf8')).toBe(`${b2.endOffset}\n`);
+  });
+
   it('a corrupt offset file is an OffsetStoreError, never a silent restart from 0', async () => {
     const { server, topicId } = await setup(10);
     const config = new StandaloneConfig('corrupt', topicId).withOffsetDir(dir);
