@@ -22,6 +22,11 @@ import { RoleConnection } from './role-connection.js';
 import { ServerRing } from './server-ring.js';
 import type { Session, SessionRole } from './session.js';
 import type { ConnectionState } from './state.js';
+import { consumeTopic } from './consumer/consume-topic.js';
+import type { ConsumeOptions } from './consumer/options.js';
+import type { RecordBatch } from './consumer/record-batch.js';
+import { nextConsumerRole } from './consumer/role.js';
+import type { SeekPosition } from './consumer/seek-position.js';
 
 export interface CallOptions {
   /** Deadline to get a connection, then deadline for the reply, per attempt. Default `requestTimeoutMs`. */
@@ -102,6 +107,20 @@ export class Lance {
 
   request(command: number, payload?: Uint8Array, options: CallOptions = {}): Promise<Frame> {
     return toPromise(this.request$(command, payload, options));
+  }
+
+  /**
+   * Record batches of topic `id` from `from` (default: the beginning, or the stored offset when
+   * `options.offsetStore` has one). Pull-based: the next Fetch goes out once the previous batch was
+   * delivered, so a slow subscriber slows fetching. Each subscription has its own socket.
+   *
+   * @example
+   * lance.topic$(1).pipe(toRecords(), filter((r) => r.type === RecordType.JSON), map((r) => JSON.parse(r.text())))
+   */
+  topic$(id: number, from?: SeekPosition | bigint | number, options: ConsumeOptions = {}): Observable<RecordBatch> {
+    return defer(() =>
+      consumeTopic(this.session$(nextConsumerRole()), id, from === undefined ? options : { ...options, from }, this.options.scheduler),
+    );
   }
 
   /** Keepalive round trip on the control socket, in ms. */

@@ -1,0 +1,46 @@
+import { filter, firstValueFrom, map, take, toArray } from 'rxjs';
+import { Lance, RecordType, SeekPosition, toRecords } from '../../src/index';
+import { LanceServer } from '../../src/testing';
+import { RawConnection, seqOf, seqPayloads } from '../consumer/raw-ingest';
+
+describe('lance.topic$(id, from) — the user-facing Rx consumer', () => {
+  let server: LanceServer;
+  let lance: Lance;
+  let topicId: number;
+
+  beforeEach(async () => {
+    server = await LanceServer.start({ groupCommitMs: 0 });
+    const raw = await RawConnection.open(server.address);
+    topicId = await raw.createTopic('rx-topic');
+    await raw.ingest(topicId, seqPayloads(0, 1000, 100));
+    raw.close();
+    lance = new Lance({ servers: [server.address] });
+  });
+
+  afterEach(async () => {
+    await lance.close();
+    await server.stop();
+  });
+
+  it('composes with ordinary RxJS operators, as in lance.topic$(1).pipe(filter(...), map(...))', async () => {
+    const evens = await firstValueFrom(
+      lance.topic$(topicId).pipe(
+        toRecords(),
+        filter((r) => r.type === RecordType.RAW && seqOf(r.value) % 2 === 0),
+        map((r) => seqOf(r.value)),
+        take(500),
+        toArray(),
+      ),
+    );
+    expect(evens).toEqual(Array.from({ length: 500 }, (_, i) => i * 2));
+  });
+
+  it('starts at an explicit offset, and unsubscribing closes its socket', async () => {
+    const first = await firstValueFrom(lance.topic$(topicId, SeekPosition.BEGINNING).pipe(take(1)));
+    const second = first.records[1]!;
+    const from = await firstValueFrom(lance.topic$(topicId, second.offset).pipe(toRecords(), take(1)));
+    expect(seqOf(from.value)).toBe(1);
+    await new Promise((r) => setTimeout(r, 1200)); // past the 1 s grace period of idle sockets
+    expect(server.connections).toBe(0);
+  });
+});
