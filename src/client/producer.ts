@@ -74,7 +74,9 @@ export class Producer {
    */
   static async connect(address: string | readonly string[], config: ProducerConfig = new ProducerConfig(), options: ProducerConnectOptions = {}): Promise<Producer> {
     const servers = typeof address === 'string' ? [address] : address;
-    const lance = new Lance({ ...config.toLanceOptions(servers), ...options.lanceOptions });
+    const merged: LanceOptions = { ...config.toLanceOptions(servers), ...options.lanceOptions };
+    // Extra reconnect tuning must not switch reconnecting back on.
+    const lance = new Lance(config.autoReconnect ? merged : { ...merged, reconnect: { ...merged.reconnect, maxRetries: 0 } });
     const producer = new Producer(lance, config, nextProducerRole(), true);
     try {
       await toPromise(lance.ready$(producer.role), options.signal);

@@ -243,6 +243,25 @@ describe('producer against LanceServer', () => {
     expect(decodeRecords(server.topicBytes(t)).records).toHaveLength(30);
   });
 
+  it('connect() rejects when the server is down; without auto-reconnect a lost connection fails what is pending', async () => {
+    const { server, topic } = await start();
+    const t = await topic('no-reconnect');
+    const down = await LanceServer.start({ host: '127.0.0.1', port: 0 });
+    const address = down.address;
+    await down.stop();
+    await expect(Producer.connect(address, new ProducerConfig().withConnectTimeout(1000))).rejects.toMatchObject({ code: 'CONNECTION' });
+
+    const producer = await promiseProducer(server, new ProducerConfig().withAutoReconnect(false));
+    await producer.send(t, 'one');
+    server.faults.withholdAcks();
+    const pending = producer.send(t, 'two');
+    await new Promise((r) => setTimeout(r, 20));
+    server.faults.dropAfterFrames(1);
+    void producer.send(t, 'three').catch(() => undefined);
+    await expect(pending).rejects.toMatchObject({ code: 'CONNECTION' });
+    await expect(producer.send(t, 'four')).rejects.toMatchObject({ code: 'CONNECTION' });
+  });
+
   it('close() with 10,000 pending sends settles every one (all acked here)', async () => {
     const { server, topic } = await start();
     const t = await topic('close');

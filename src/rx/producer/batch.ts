@@ -89,6 +89,8 @@ export class Batch {
   lastError: LanceError | undefined;
   outcome: ProduceAck | ProduceFailure | undefined;
   ticket: Ticket | undefined;
+  /** `frame` is a pool buffer (see frame-pool.ts). */
+  pooled = false;
 
   constructor(
     readonly topicId: number,

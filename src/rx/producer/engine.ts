@@ -20,6 +20,8 @@ import { type Batch, type ProduceAck, type ProduceFailure, type ProduceOutcome }
 import { Deque } from './deque.js';
 import { Lane, type LaneHost } from './lane.js';
 import { MemoryBudget } from './memory-budget.js';
+import { FramePool } from './frame-pool.js';
+import { HEADER_SIZE } from '../../wire/constants.js';
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
 import { Counters, type ProducerStats } from './stats.js';
 
@@ -36,6 +38,7 @@ interface FlushWaiter {
 export class ProducerEngine implements LaneHost, AttributionSink {
   readonly options: ResolvedProducerOptions;
   readonly budget: MemoryBudget;
+  readonly framePool: FramePool;
   /** Every outcome, hot. Completes (or errors with the upstream error) once closed. */
   readonly outcomes = new Subject<ProduceOutcome>();
 
@@ -69,6 +72,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   ) {
     this.options = resolveProducerOptions(options);
     this.budget = new MemoryBudget(this.options.bufferMemory, scheduler);
+    this.framePool = new FramePool(HEADER_SIZE + this.options.batchSize, this.options.maxPendingAcks);
     this.windowSize = this.options.maxPendingAcks;
     this.sessionsSub = session$.subscribe({
       next: (s) => this.attach(s),
@@ -213,11 +217,21 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     this.counters.records += b.count;
     this.counters.bytes += b.tlvBytes;
     this.counters.batches++;
+    this.recycle(b);
     this.settle(b, ack);
   }
 
   failed(b: Batch, error: LanceError): void {
+    // The server answered for it, so its bytes have left the socket.
+    this.recycle(b);
     this.fail(b, error);
+  }
+
+  private recycle(b: Batch): void {
+    if (b.pooled) {
+      b.pooled = false;
+      this.framePool.give(b.frame);
+    }
   }
 
   unexplained(b: Batch): void {
@@ -334,6 +348,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
         const copy = Buffer.allocUnsafe(b.frame.length);
         copy.set(b.frame);
         b.frame = copy;
+        b.pooled = false;
       }
       b.attempts++;
       b.batchId = this.nextBatchId++;

@@ -1,5 +1,4 @@
 export { createProducer, type RxProducer } from './create-producer.js';
-export { ProducerEngine } from './engine.js';
 export type { ProduceAck, ProduceFailure, ProduceOutcome, ProduceRejection } from './batch.js';
 export { type OnFullPolicy, type ProducerOptions, PRODUCER_DEFAULTS } from './options.js';
 export type { ProducerRecord } from './records.js';

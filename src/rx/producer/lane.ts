@@ -16,11 +16,13 @@ import { TlvRecord } from '../../wire/tlv.js';
 import { Batch, type ProduceAck, Ticket } from './batch.js';
 import { type ProducerRecord, encodeBatch, recordProblem, tlvSizeOf } from './records.js';
 import type { ResolvedProducerOptions } from './options.js';
+import type { FramePool } from './frame-pool.js';
 
 /** What a lane needs from its engine. */
 export interface LaneHost {
   readonly options: ResolvedProducerOptions;
   readonly scheduler: SchedulerLike;
+  readonly framePool: FramePool;
   /** Undefined while records are accepted; otherwise why not (closing, closed, failed). */
   refusal(): LanceError | undefined;
   tryReserve(size: number): boolean;
@@ -169,8 +171,9 @@ export class Lane {
     const firstSeq = this.batchStart;
     this.batchStart += count;
     this.open -= count;
-    const { frame, tlvBytes } = encodeBatch(records, this.host.options.compression);
+    const { frame, tlvBytes, pooled } = encodeBatch(records, this.host.options.compression, this.host.framePool);
     const batch = new Batch(this.topicId, firstSeq, count, frame, tlvBytes, this.host.nextSerial());
+    batch.pooled = pooled;
     batch.ticket = this.openTicket;
     this.openTicket = undefined;
     this.last = batch;

@@ -7,6 +7,7 @@ import { HEADER_SIZE } from '../../wire/constants.js';
 import { InvalidArgumentError } from '../../wire/errors.js';
 import { RecordType, TLV_HEADER_SIZE, TlvRecord, assertWritableType } from '../../wire/tlv.js';
 import { compressRecords } from '../../wire/record-envelope.js';
+import type { FramePool } from './frame-pool.js';
 
 /** Raw bytes and strings (UTF-8) become type 0x01 records; a TlvRecord keeps its type. */
 export type ProducerRecord = Uint8Array | string | TlvRecord;
@@ -45,14 +46,16 @@ export interface EncodedBatch {
   readonly frame: Uint8Array;
   /** TLV bytes of the records before any compression. */
   readonly tlvBytes: number;
+  /** The frame came from the pool and may go back once the server answered for it. */
+  readonly pooled: boolean;
 }
 
 /** Writes `records` as TLV into a fresh frame buffer; with `compress`, wraps them in one envelope record if it shrinks. */
-export function encodeBatch(records: readonly ProducerRecord[], compress: boolean): EncodedBatch {
+export function encodeBatch(records: readonly ProducerRecord[], compress: boolean, pool: FramePool): EncodedBatch {
   let tlvBytes = 0;
   for (let i = 0; i < records.length; i++) tlvBytes += tlvSizeOf(records[i]!);
-  // allocUnsafe: every byte is written below or by sealFrame; small frames come from Node's pool.
-  const frame = Buffer.allocUnsafe(HEADER_SIZE + tlvBytes);
+  // Uninitialised memory is fine: every byte is written below or by sealFrame.
+  const { frame, pooled } = pool.take(HEADER_SIZE + tlvBytes);
   let o = HEADER_SIZE;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
@@ -77,8 +80,9 @@ export function encodeBatch(records: readonly ProducerRecord[], compress: boolea
     if (envelope !== undefined) {
       const small = Buffer.allocUnsafe(HEADER_SIZE + envelope.length);
       small.set(envelope, HEADER_SIZE);
-      return { frame: small, tlvBytes };
+      if (pooled) pool.give(frame); // never written to a socket
+      return { frame: small, tlvBytes, pooled: false };
     }
   }
-  return { frame, tlvBytes };
+  return { frame, tlvBytes, pooled };
 }
