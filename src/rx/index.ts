@@ -5,3 +5,4 @@ export type { Session, SessionRole, RequestOptions } from './session.js';
 export type { ConnectionState } from './state.js';
 export * from './admin.js';
 export { withSignal, abortError$ } from './abort.js';
+export * from './producer/index.js';

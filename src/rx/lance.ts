@@ -27,6 +27,9 @@ import type { ConsumeOptions } from './consumer/options.js';
 import type { RecordBatch } from './consumer/record-batch.js';
 import { nextConsumerRole } from './consumer/role.js';
 import type { SeekPosition } from './consumer/seek-position.js';
+import { createProducer, type RxProducer } from './producer/create-producer.js';
+import type { ProducerOptions } from './producer/options.js';
+import { nextProducerRole } from './producer/roles.js';
 
 export interface CallOptions {
   /** Deadline to get a connection, then deadline for the reply, per attempt. Default `requestTimeoutMs`. */
@@ -54,6 +57,7 @@ export class Lance {
   private readonly ring: ServerRing;
   private readonly roles = new Map<SessionRole, RoleConnection>();
   private readonly closing = new ReplaySubject<void>(1);
+  private readonly producers = new Set<RxProducer>();
   private closed = false;
   private readonly closed$: Observable<never>;
 
@@ -123,6 +127,25 @@ export class Lance {
     );
   }
 
+  /**
+   * A producer for topic `topicId`: an Observer you `next()` records into, batched by size and
+   * linger, pipelined on its own socket, with one outcome per record on `acks$`. At-least-once:
+   * batches whose outcome is unknown after a connection loss are resent.
+   *
+   * @example
+   * const producer = lance.producer(1);
+   * producer.acks$.subscribe((o) => o.type !== 'acked' && console.error(o));
+   * from(events).pipe(map((e) => JSON.stringify(e))).subscribe(producer);
+   */
+  producer(topicId: number, options: ProducerOptions = {}): RxProducer {
+    if (this.closed) throw new ClosedError('the client is closed');
+    const producer = createProducer(this.session$(nextProducerRole()), topicId, options, this.options.scheduler);
+    this.producers.add(producer);
+    const forget = () => this.producers.delete(producer);
+    producer.acks$.subscribe({ complete: forget, error: forget });
+    return producer;
+  }
+
   /** Keepalive round trip on the control socket, in ms. */
   ping$(options: CallOptions = {}): Observable<number> {
     return this.withRetries((s, timeoutMs) => s.ping$(timeoutMs), options);
@@ -144,10 +167,15 @@ export class Lance {
     if (!r.success) throw new AuthenticationError(`authentication refused: ${r.message}`);
   }
 
-  /** Closes every socket and timer; pending operations fail with ClosedError. Idempotent. */
+  /**
+   * Drains producers (partial batches sent, acks awaited up to each producer's close deadline), then
+   * closes every socket and timer; other pending operations fail with ClosedError. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Only yield when there is something to drain: with none, sockets close synchronously here.
+    if (this.producers.size > 0) await Promise.allSettled([...this.producers].map((p) => p.close()));
     this.closing.next();
     this.closing.complete();
     for (const r of this.roles.values()) r.state.complete();

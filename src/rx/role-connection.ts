@@ -17,7 +17,7 @@ import {
   throwError,
   timer,
 } from 'rxjs';
-import { ClosedError, ConnectionError, type LanceError } from '../wire/errors.js';
+import { ClosedError, ConnectionError, type LanceError, NotLeaderError } from '../wire/errors.js';
 import type { LiveSession } from './live-session.js';
 import { openSession } from './open-session.js';
 import type { ResolvedOptions } from './options.js';
@@ -60,7 +60,10 @@ export class RoleConnection {
             this.live = s;
             this.state.next({ type: 'connected', role, address, epoch: s.epoch });
           },
-          error: () => ctx.ring.failed(address),
+          // Any role that learns the leader (a producer's ingest answered NOT_LEADER, say) sends every
+          // role's next socket there; otherwise move on to the next seed.
+          error: (err: unknown) =>
+            err instanceof NotLeaderError && err.leaderAddr !== undefined ? ctx.ring.redirectTo(err.leaderAddr) : ctx.ring.failed(address),
         }),
       );
     });
