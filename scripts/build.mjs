@@ -9,4 +9,4 @@ execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.cjs.json'], { stdio: 
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.esm.json'], { stdio: 'inherit' });
 writeFileSync('dist/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
 writeFileSync('dist/esm/package.json', JSON.stringify({ type: 'module' }) + '\n');
-if (existsSync('dist/cjs/cli/main.js')) chmodSync('dist/cjs/cli/main.js', 0o755);
+if (existsSync('dist/cjs/cli/bin.js')) chmodSync('dist/cjs/cli/bin.js', 0o755);

@@ -166,10 +166,12 @@ describe('close()', () => {
     await client.close();
     await client.close();
     await pending;
-    await settle();
-    // Nothing of ours left: no more resources of any kind than before connecting.
+    // Nothing of ours left: no more resources of any kind than before connecting. The in-process
+    // server's side of the socket closes a moment later on a loaded machine, so allow it 2 s.
     const count = (xs: string[]) => xs.reduce<Record<string, number>>((m, r) => ((m[r] = (m[r] ?? 0) + 1), m), {});
-    const after = count(process.getActiveResourcesInfo());
-    for (const [kind, n] of Object.entries(after)) expect([kind, n]).toEqual([kind, Math.min(n, count(before)[kind] ?? 0)]);
+    const leftovers = () =>
+      Object.entries(count(process.getActiveResourcesInfo())).filter(([kind, n]) => n > (count(before)[kind] ?? 0));
+    for (let i = 0; i < 200 && leftovers().length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(leftovers()).toEqual([]);
   });
 });

@@ -4,3 +4,4 @@ export { type OnFullPolicy, type ProducerOptions, PRODUCER_DEFAULTS } from './op
 export type { ProducerRecord } from './records.js';
 export type { ProducerStats } from './stats.js';
 export { nextProducerRole } from './roles.js';
+export { whenRoom } from './when-room.js';
