@@ -45,6 +45,8 @@ export class Connection {
   /** Acks are durable but held by `stallAcks()`; reading waits for `releaseAcks()`. */
   private stalled = false;
   private waitingDrain = false;
+  /** The client half-closed; we close once the acks owed are written (the server's next read returns 0). */
+  private peerEnded = false;
   /** Ack batches held back by `withholdAcks()` / `stallAcks()`, oldest first. */
   private held: Buffer[] = [];
 
@@ -56,6 +58,11 @@ export class Connection {
     socket.on('data', (chunk: Buffer) => this.onRead(chunk));
     socket.on('drain', () => {
       this.waitingDrain = false;
+      this.maybeResume();
+    });
+    // The listener is half-open, so the acks owed for the last read still go out after a client's FIN.
+    socket.on('end', () => {
+      this.peerEnded = true;
       this.maybeResume();
     });
     socket.on('error', () => {}); // 'close' follows; a reset client is not a server error
@@ -192,7 +199,9 @@ export class Connection {
   }
 
   private maybeResume(): void {
-    if (this.closing || this.awaitingDurable || this.stalled || this.waitingDrain) return;
+    if (this.closing || this.awaitingDurable || this.stalled) return;
+    if (this.peerEnded) return this.drop('graceful');
+    if (this.waitingDrain) return;
     if (this.socket.isPaused()) this.socket.resume();
   }
 

@@ -172,7 +172,9 @@ export class LanceServer {
   }
 
   private listen(): Promise<void> {
-    const listener = this.options.tls ? tls.createServer(tlsServerOptions(this.options.tls)) : net.createServer();
+    const listener = this.options.tls
+      ? tls.createServer({ ...tlsServerOptions(this.options.tls), allowHalfOpen: true })
+      : net.createServer({ allowHalfOpen: true });
     const server = this;
     const host: ConnectionHost = {
       get ctx() {

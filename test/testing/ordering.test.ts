@@ -49,6 +49,14 @@ describe('§6.2 ordering', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
   });
 
+  it('a client that half-closes right after sending still gets the acks of that read', async () => {
+    const { c } = await setup(30);
+    c.send(ingest(1, 1, tlv('x')), ingest(2, 1, tlv('y')));
+    c.socket.end();
+    expect((await c.next(2)).map(describeFrame)).toEqual(['ack 1', 'ack 2']);
+    await c.waitClosed();
+  });
+
   it('1,000 pipelined ingests (the Rust test_pipelined_ingests pattern) are all acked in order', async () => {
     const { c } = await setup(0);
     const frames = Array.from({ length: 1000 }, (_, i) => ingest(i + 1, 1, tlv(`m${i}`)));
