@@ -1,0 +1,105 @@
+/**
+ * Failing tests for bugs found by the hostile-server suite, kept apart so they can be run alone:
+ *
+ *   npx jest test/hostile/known-bugs
+ *
+ * Each test states the bug, where it is and the proposed fix. Delete the note once fixed.
+ */
+import { StandaloneConfig } from '../../src/client/standalone-config';
+import { StandaloneConsumer } from '../../src/client/standalone-consumer';
+import { Command } from '../../src/wire/constants';
+import { writeU32 } from '../../src/wire/bytes';
+import { decodeFetch, encodeFetchResponse } from '../../src/wire/payloads/fetch';
+import { type HostileServer, controlReply, isCommand, settleWithin, startHostileServer } from './hostile-server';
+
+let servers: HostileServer[] = [];
+let cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+describe('StandaloneConsumer.poll() and a server that trickles one record', () => {
+  /*
+   * BUG: src/client/standalone-consumer.ts, `next()`: `if (!r.caughtUp) continue;` loops without
+   * looking at `timeoutMs`. A fetch that returns data but completes no record (a record longer than
+   * one fetch) restarts the loop at once, so a server that answers every Fetch with 1 byte of a
+   * 16 MiB record keeps one poll() busy for 16 million round trips: pollTimeoutMs is not honoured
+   * (effectively a hang of poll(), and close() cannot interrupt it either: `closed` is only read on
+   * the caught-up path).
+   *
+   * Fix: check the deadline on that path too; the assembler keeps the tail and `fetchOffset`, so the
+   * next poll() simply continues:
+   *
+   *     if (!r.caughtUp) {
+   *       if (this.closed || this.scheduler.now() - start >= timeoutMs) return null;
+   *       continue;
+   *     }
+   */
+  it('returns within pollTimeoutMs (null) while the record is still incomplete', async () => {
+    const RECORD = 16 * 1024 * 1024;
+    const header = new Uint8Array(5);
+    header[0] = 1;
+    writeU32(header, 1, RECORD);
+    let fetches = 0;
+    const srv = await startHostileServer(() => ({
+      onFrame: (f, c) => {
+        if (!isCommand(f, Command.FETCH)) return;
+        fetches++;
+        const { offset } = decodeFetch(f.payload);
+        const byte = offset < 5n ? header[Number(offset)]! : 0x61;
+        c.write(controlReply(Command.FETCH_RESPONSE, encodeFetchResponse(offset + 1n, Uint8Array.of(byte))));
+      },
+    }));
+    servers.push(srv);
+    const consumer = await StandaloneConsumer.connect(
+      srv.address,
+      new StandaloneConfig('trickle', 1).withLagProbeInterval(false).withPollTimeout(100).withServerCommit(false).withManualCommit(),
+    );
+    cleanups.push(() => consumer.close());
+    const r = await settleWithin(consumer.poll(), 2_000, 'poll').catch((e: unknown) => e);
+    // Stop the trickle whatever happened, so the test ends (the loop ends once requests fail).
+    await srv.close();
+    expect(r).toEqual({ status: 'fulfilled', value: null });
+    expect(fetches).toBeGreaterThan(1);
+  });
+});
+
+describe('RecordAssembler memory while a record trickles in', () => {
+  /*
+   * BUG: src/rx/consumer/record-assembler.ts, `keep()`: the incomplete record's tail is an array of
+   * views, one per fetch, each keeping its whole frame buffer alive. Memory is O(number of fetches),
+   * not O(bytes): a server answering each Fetch with 1 byte of a 16 MiB record makes the consumer
+   * (topic$ has no poll timeout) hold 16 M views + 16 M frame buffers, about 250 bytes per byte of
+   * record, i.e. gigabytes, before the record completes. The limit `maxRecordLength` bounds bytes,
+   * not pieces.
+   *
+   * Fix: keep the tail in one buffer. Once the 5-byte header is known, allocate `5 + len` bytes
+   * (len <= maxRecordLength is already checked) and copy each piece in; before that, copy the < 5
+   * header bytes into a small array. Pieces are then copied once (as the stitched record already
+   * is) and never retain frame buffers.
+   */
+  it('holds O(bytes), not O(fetches): 50k one-byte fetches retain well under 2 MiB', async () => {
+    const { RecordAssembler } = await import('../../src/rx/consumer/record-assembler');
+    const v8 = await import('node:v8');
+    const vm = await import('node:vm');
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const a = new RecordAssembler();
+    const header = Uint8Array.of(1, 0, 0, 0x10, 0); // a 1 MiB record
+    gc();
+    const before = process.memoryUsage();
+    const N = 50_000;
+    for (let i = 0; i < N; i++) {
+      const frame = new Uint8Array(61); // each fetch reply is its own buffer, as off a socket
+      frame[16] = i < 5 ? header[i]! : 0x61;
+      a.push(frame.subarray(16, 17), BigInt(i));
+    }
+    gc();
+    const after = process.memoryUsage();
+    expect(a.pendingBytes).toBe(N);
+    const retained = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+    expect(retained).toBeLessThan(2 * 1024 * 1024);
+  });
+});
