@@ -5,7 +5,10 @@
  *
  * Each test states the bug, where it is and the proposed fix. Delete the note once fixed.
  */
+import { ClientConfig } from '../../src/client/config';
+import { LanceClient } from '../../src/client/lance-client';
 import { StandaloneConfig } from '../../src/client/standalone-config';
+import { isLanceError } from '../../src/wire/errors';
 import { StandaloneConsumer } from '../../src/client/standalone-consumer';
 import { Command } from '../../src/wire/constants';
 import { writeU32 } from '../../src/wire/bytes';
@@ -102,4 +105,39 @@ describe('RecordAssembler memory while a record trickles in', () => {
     const retained = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
     expect(retained).toBeLessThan(2 * 1024 * 1024);
   });
+});
+
+describe('an ErrorResponse in reply to the Authenticate sent on connect', () => {
+  /*
+   * BUG (hang): src/rx/open-session.ts:59, the Authenticate request's `error: () => undefined`
+   * assumes the request can only fail because the session died. But an ErrorResponse reply (any
+   * server text: "Authentication required", "Access denied", "FORWARD_FAILED: …") errors the
+   * request while the session stays up: the reply cancelled the deadline, nothing kills the session,
+   * and openSession neither emits nor errors. `LanceClient.connect`, `Producer.connect`,
+   * `StandaloneConsumer.connect` and every request of that role wait forever (no timeout applies).
+   *
+   * Fix: in that error handler, kill the session with the error unless it is already dead:
+   *     error: (err: unknown) => { if (!s.closed) s.kill(err); },
+   * (`kill` keeps a LanceError as is, so AuthenticationError/AccessDeniedError stay fatal and a
+   * retryable FORWARD_FAILED reconnects.)
+   */
+  it.each(['Authentication required', 'Access denied', 'FORWARD_FAILED: leader moved'])(
+    'connect settles with a typed error when the server answers "%s"',
+    async (text) => {
+      const srv = await startHostileServer(() => ({
+        onFrame: (f, c) => {
+          if (isCommand(f, Command.AUTHENTICATE)) c.write(controlReply(Command.ERROR_RESPONSE, text));
+        },
+      }));
+      servers.push(srv);
+      const connecting = LanceClient.connect(
+        ClientConfig.fromAddress(srv.address).withAuthToken('tok').withRequestTimeout(300).withReconnect({ baseMs: 5, maxMs: 10, maxRetries: 1 }),
+      );
+      cleanups.push(() => connecting.then((c) => c.close(), () => undefined));
+      const r = await settleWithin(connecting, 2_000, 'connect').catch((e: unknown) => e);
+      await srv.close(); // lets a hung connect fail, so the test ends either way
+      expect(r).toMatchObject({ status: 'rejected' });
+      expect(isLanceError((r as { reason?: unknown }).reason)).toBe(true);
+    },
+  );
 });

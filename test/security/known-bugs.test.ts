@@ -1,0 +1,50 @@
+/**
+ * Failing security tests kept apart so they can be run alone:
+ *
+ *   npx jest test/security/known-bugs
+ *
+ * Each test states the issue, where it is and the proposed fix. Delete the note once fixed.
+ */
+import { ClientConfig } from '../../src/client/config';
+import { LanceClient } from '../../src/client/lance-client';
+import { Command } from '../../src/wire/constants';
+import { encodeAuthenticateResponse } from '../../src/wire/payloads/auth';
+import { AuthenticationError } from '../../src/wire/errors';
+import { type HostileServer, controlReply, isCommand, rejectionWithin, startHostileServer } from '../hostile/hostile-server';
+
+const TOKEN = `tok-${Math.random().toString(36).slice(2)}-S3CR3T`;
+
+let servers: HostileServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+describe('a server that reflects the token in its refusal', () => {
+  /*
+   * HARDENING (low): src/rx/open-session.ts:57 and src/rx/lance.ts:167 build the
+   * AuthenticationError message from the server's text verbatim ("authentication refused by
+   * <addr>: <message>"). The Lance server never echoes the token, but a misconfigured proxy, a
+   * debugging build or a hostile peer that does ("Invalid token 'tok-…'") puts the secret into
+   * error messages, stacks and logs. The client knows the token it sent, so it can redact it.
+   *
+   * Fix: a helper `redact(text, token)` = `text.split(token).join('<redacted>')` (when token is
+   * non-empty), applied to `r.message` in both places, and to `serverMessage`/message of errors from
+   * `errorFromServerText` on a session that authenticated (e.g. an ErrorResponse to Authenticate).
+   */
+  it('AuthenticationError message and stack do not repeat the token', async () => {
+    const srv = await startHostileServer(() => ({
+      onFrame: (f, c) => {
+        if (isCommand(f, Command.AUTHENTICATE)) {
+          const sent = Buffer.from(f.payload).toString();
+          c.write(controlReply(Command.AUTHENTICATE_RESPONSE, encodeAuthenticateResponse({ success: false, message: `Invalid token '${sent}'` })));
+        }
+      },
+    }));
+    servers.push(srv);
+    const err = await rejectionWithin(LanceClient.connect(ClientConfig.fromAddress(srv.address).withAuthToken(TOKEN)), 2_000, 'connect');
+    expect(err).toBeInstanceOf(AuthenticationError);
+    expect((err as Error).message).not.toContain(TOKEN);
+    expect((err as Error).stack).not.toContain(TOKEN);
+  });
+});
