@@ -12,8 +12,7 @@ import { FrameDecoder } from '../../src/wire/decoder';
 import { Command, Flags, HEADER_SIZE, MAGIC, PROTOCOL_VERSION } from '../../src/wire/constants';
 import { commandOf, encodeControl, encodeKeepalive, frameKind } from '../../src/wire/control';
 import { headerCrc, type Frame } from '../../src/wire/frame';
-import { writeU32, writeU64 } from '../../src/wire/bytes';
-import { utf8 } from '../../src/wire/bytes';
+import { utf8, writeU32, writeU64 } from '../../src/wire/bytes';
 
 export interface Conn {
   readonly index: number;
