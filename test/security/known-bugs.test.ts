@@ -5,7 +5,10 @@
  *
  * Each test states the issue, where it is and the proposed fix. Delete the note once fixed.
  */
+import { inspect } from 'node:util';
 import { ClientConfig } from '../../src/client/config';
+import { ProducerConfig } from '../../src/client/producer-config';
+import { StandaloneConfig } from '../../src/client/standalone-config';
 import { LanceClient } from '../../src/client/lance-client';
 import { Command } from '../../src/wire/constants';
 import { encodeAuthenticateResponse } from '../../src/wire/payloads/auth';
@@ -46,5 +49,27 @@ describe('a server that reflects the token in its refusal', () => {
     expect(err).toBeInstanceOf(AuthenticationError);
     expect((err as Error).message).not.toContain(TOKEN);
     expect((err as Error).stack).not.toContain(TOKEN);
+  });
+});
+
+describe('the mTLS private key in configs', () => {
+  /*
+   * HARDENING (medium): ClientConfig / ProducerConfig / StandaloneConfig `toJSON()` and
+   * `[inspect.custom]` (src/client/config.ts:126, producer-config.ts:127, standalone-config.ts:161) print
+   * `tls` as given, so `console.log(config)` or `JSON.stringify(config)` writes the client's PEM
+   * private key (`tls.key`) into logs. The token is redacted there; the key deserves the same.
+   *
+   * Fix: in the three toJSON()s, `tls: this.tls && { ...this.tls, ...(this.tls.key !== undefined ? { key: '<redacted>' } : {}) }`.
+   */
+  const KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC-SECRET-KEY\n-----END PRIVATE KEY-----\n';
+  it.each([
+    ['ClientConfig', () => new ClientConfig().withTls({ key: KEY, cert: 'CERT' })],
+    ['ProducerConfig', () => new ProducerConfig().withTls({ key: KEY, cert: 'CERT' })],
+    ['StandaloneConfig', () => new StandaloneConfig('c', 1).withTls({ key: KEY, cert: 'CERT' })],
+  ])('%s: inspect and JSON.stringify do not print tls.key', (_n, make) => {
+    const cfg = make();
+    expect(inspect(cfg)).not.toContain('SECRET-KEY');
+    expect(JSON.stringify(cfg)).not.toContain('SECRET-KEY');
+    expect(cfg.tls?.key).toBe(KEY); // still usable by the transport
   });
 });
