@@ -65,6 +65,8 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
   private live: Session | undefined;
   private closed = false;
   private busy = false;
+  /** The offset stored by the last explicit `commit()`: a batch it covers was processed. */
+  private committedThrough: bigint | undefined;
   private commitError: unknown;
   private readonly pendingSaves = new Set<Promise<void>>();
   private wake: (() => void) | undefined;
@@ -186,7 +188,9 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
   async commit(): Promise<void> {
     this.throwIfFailed();
     const offset = this.reader.position;
-    if (offset !== undefined) await this.save(offset);
+    if (offset === undefined) return;
+    this.committedThrough = offset;
+    await this.save(offset);
   }
 
   /** Moves to an absolute byte offset (a record boundary). Takes effect at the next poll. */
@@ -219,7 +223,8 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
   /**
    * `for await (const batch of consumer)`: waits for data as long as needed, fetching the next batch
    * only when the loop asks for it. Ends when the consumer is closed. Leaving the loop early (break,
-   * throw) steps back to the start of the batch being processed, so it is neither skipped nor committed.
+   * throw) steps back to the start of the batch being processed, so it is neither skipped nor committed
+   * — unless the loop called `commit()` for it, which says it was processed.
    */
   async *[Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
     let current: RecordBatch | undefined;
@@ -232,7 +237,8 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
         current = undefined;
       }
     } finally {
-      if (current !== undefined && !this.closed && !this.busy) this.reader.seek(current.startOffset);
+      const committed = current !== undefined && this.committedThrough !== undefined && this.committedThrough >= current.endOffset;
+      if (current !== undefined && !committed && !this.closed && !this.busy) this.reader.seek(current.startOffset);
     }
   }
 
