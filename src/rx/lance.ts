@@ -9,13 +9,13 @@
  * await lance.close();
  */
 import { EMPTY, Observable, ReplaySubject, catchError, defer, exhaustMap, filter, merge, retry, switchMap, take, throwError, throwIfEmpty, timeout, timer } from 'rxjs';
-import { AuthenticationError, ClosedError, ForwardFailedError, InvalidFrameError, NotLeaderError, TimeoutError } from '../wire/errors.js';
+import { ClosedError, ForwardFailedError, NotLeaderError, TimeoutError } from '../wire/errors.js';
 import { Command } from '../wire/constants.js';
-import { commandOf } from '../wire/control.js';
-import { decodeAuthenticateResponse, encodeAuthenticate } from '../wire/payloads/auth.js';
+import { encodeAuthenticate } from '../wire/payloads/auth.js';
 import type { Frame } from '../wire/frame.js';
 import { backoffDelay } from './operators/backoff-delay.js';
 import { toPromise, withSignal } from './abort.js';
+import { checkAuthReply, redactError } from './auth-reply.js';
 import type { LiveSession } from './live-session.js';
 import { type LanceOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { RoleConnection } from './role-connection.js';
@@ -161,10 +161,13 @@ export class Lance {
    */
   async authenticate(token: string, options: CallOptions = {}): Promise<void> {
     this.#token = token;
-    const reply = await this.request(Command.AUTHENTICATE, encodeAuthenticate(token), options);
-    if (commandOf(reply) !== Command.AUTHENTICATE_RESPONSE) throw new InvalidFrameError(`expected an AuthenticateResponse, got command 0x${commandOf(reply).toString(16)}`);
-    const r = decodeAuthenticateResponse(reply.payload);
-    if (!r.success) throw new AuthenticationError(`authentication refused: ${r.message}`);
+    let reply: Frame;
+    try {
+      reply = await this.request(Command.AUTHENTICATE, encodeAuthenticate(token), options);
+    } catch (err) {
+      throw redactError(err, token);
+    }
+    checkAuthReply(reply, token, 'the server');
   }
 
   /**

@@ -6,10 +6,10 @@
 import { Observable } from 'rxjs';
 import { Command } from '../wire/constants.js';
 import { FrameDecoder } from '../wire/decoder.js';
-import { AuthenticationError, ConnectionError, InvalidFrameError, type LanceError } from '../wire/errors.js';
+import { ConnectionError, type LanceError } from '../wire/errors.js';
 import { parseHostPort } from '../wire/classify.js';
-import { commandOf } from '../wire/control.js';
-import { decodeAuthenticateResponse, encodeAuthenticate } from '../wire/payloads/auth.js';
+import { encodeAuthenticate } from '../wire/payloads/auth.js';
+import { checkAuthReply, redactError } from './auth-reply.js';
 import type { Transport } from '../transport/types.js';
 import { LiveSession } from './live-session.js';
 import type { ResolvedOptions } from './options.js';
@@ -48,15 +48,19 @@ export function openSession(init: OpenSessionInit): Observable<LiveSession> {
       if (token === undefined) return subscriber.next(s);
       s.request$(Command.AUTHENTICATE, encodeAuthenticate(token)).subscribe({
         next: (reply) => {
-          if (commandOf(reply) !== Command.AUTHENTICATE_RESPONSE) {
-            return s.kill(new InvalidFrameError(`expected an AuthenticateResponse from ${address}, got command 0x${commandOf(reply).toString(16)}`));
+          try {
+            checkAuthReply(reply, token, address);
+          } catch (err) {
+            return s.kill(err);
           }
-          const r = decodeAuthenticateResponse(reply.payload);
-          // The server's message ("Invalid token", ...) never contains the token; we never print it.
-          if (r.success) subscriber.next(s);
-          else s.kill(new AuthenticationError(`authentication refused by ${address}: ${r.message}`));
+          subscriber.next(s);
         },
-        error: () => undefined, // the session died; onDead already reported why
+        // An ErrorResponse ("Authentication required", "FORWARD_FAILED: ...") fails the request on a
+        // live socket: end the session with it, or connect would wait forever. Authentication errors
+        // stay fatal; retryable ones reconnect. If the session already died, onDead reported why.
+        error: (err: unknown) => {
+          if (!s.closed) s.kill(redactError(err, token));
+        },
       });
     };
 
