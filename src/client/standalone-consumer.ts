@@ -275,8 +275,13 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
           this.reader.delivered(r.batch);
           return r.batch;
         }
-        if (!r.caughtUp) continue; // a record longer than one fetch: keep fetching at once
         const left = timeoutMs - (this.scheduler.now() - start);
+        // A record longer than one fetch: keep fetching at once, but within the poll's deadline (the
+        // reader keeps the partial record, so the next poll carries on where this one stopped).
+        if (!r.caughtUp) {
+          if (left <= 0 || this.closed) return null;
+          continue;
+        }
         if (left <= 0 || this.closed) return null;
         await this.sleep(Math.min(this.config.pollIntervalMs, left));
         if (this.closed) return null;
