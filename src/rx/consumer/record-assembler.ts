@@ -6,7 +6,7 @@
  * is a view into its fetch's data. Compressed envelopes (type 0xFD, record-envelope.ts) are opened
  * here, and their records carry the envelope's offset. Pure: no I/O, no time.
  */
-import { readU32 } from '../../wire/bytes.js';
+import { allocUninitialized, readU32 } from '../../wire/bytes.js';
 import { DEFAULT_MAX_PAYLOAD } from '../../wire/constants.js';
 import { InvalidRecordError } from '../../wire/errors.js';
 import { decompressRecords } from '../../wire/record-envelope.js';
@@ -33,8 +33,13 @@ const EMPTY: ConsumedRecord[] = [];
 export class RecordAssembler {
   private readonly max: number;
   private readonly unwrap: boolean;
-  /** Pieces of the one incomplete record, in order (views; copied only when completed). */
-  private tail: Uint8Array[] = [];
+  /**
+   * The one incomplete record, copied as it arrives: its 5-byte header first, then (once the header
+   * says how long it is) a buffer of exactly its size. Copying keeps memory O(bytes) however many
+   * fetches the record takes; views would pin one whole frame per fetch.
+   */
+  private readonly header = new Uint8Array(TLV_HEADER_SIZE);
+  private tailBuf: Uint8Array | undefined;
   private tailLength = 0;
 
   constructor(options: AssemblerOptions = {}) {
@@ -49,7 +54,7 @@ export class RecordAssembler {
 
   /** Forget the tail (before fetching from a record boundary again). */
   reset(): void {
-    this.tail = [];
+    this.tailBuf = undefined;
     this.tailLength = 0;
   }
 
@@ -63,15 +68,11 @@ export class RecordAssembler {
     const records: ConsumedRecord[] = [];
     let p = 0;
     if (before > 0) {
-      const need = this.stitchNeed(data, base);
-      if (need < 0 || need > data.length) {
-        this.keep(data);
-        return { records: EMPTY, startOffset: base, endOffset: base };
-      }
-      const whole = concat(this.tail, before, data.subarray(0, need));
+      p = this.fill(data, base);
+      const whole = this.tailBuf;
+      if (whole === undefined || this.tailLength < whole.length) return { records: EMPTY, startOffset: base, endOffset: base };
       this.reset();
       this.add(records, whole, 0, whole.length - TLV_HEADER_SIZE, base, 0);
-      p = need;
     }
     const n = data.length;
     const max = this.max;
@@ -84,33 +85,28 @@ export class RecordAssembler {
       this.add(records, data, p, len, base, before + p);
       p = end;
     }
-    if (p < n) this.keep(data.subarray(p));
     const consumed = before + p;
+    if (p < n) this.fill(data.subarray(p), base + BigInt(consumed));
     return { records, startOffset: base, endOffset: consumed === 0 ? base : base + BigInt(consumed) };
   }
 
-  /** Bytes of `data` that complete the tail record, or -1 when even its header is not complete. */
-  private stitchNeed(data: Uint8Array, base: bigint): number {
-    const have = this.tailLength;
-    if (have + data.length < TLV_HEADER_SIZE) return -1;
-    const header = new Uint8Array(TLV_HEADER_SIZE);
-    let o = 0;
-    for (const piece of this.tail) {
-      const k = Math.min(piece.length, TLV_HEADER_SIZE - o);
-      header.set(piece.subarray(0, k), o);
-      o += k;
-      if (o === TLV_HEADER_SIZE) break;
+  /** Copies the start of `piece` into the incomplete record at `at`; returns how many bytes it took. */
+  private fill(piece: Uint8Array, at: bigint): number {
+    let i = 0;
+    if (this.tailBuf === undefined) {
+      i = Math.min(TLV_HEADER_SIZE - this.tailLength, piece.length);
+      this.header.set(piece.subarray(0, i), this.tailLength);
+      this.tailLength += i;
+      if (this.tailLength < TLV_HEADER_SIZE) return i;
+      const len = readU32(this.header, 1);
+      if (len > this.max) throw misaligned(at, len, this.max);
+      this.tailBuf = allocUninitialized(TLV_HEADER_SIZE + len);
+      this.tailBuf.set(this.header);
     }
-    if (o < TLV_HEADER_SIZE) header.set(data.subarray(0, TLV_HEADER_SIZE - o), o);
-    const len = readU32(header, 1);
-    if (len > this.max) throw misaligned(base, len, this.max);
-    return TLV_HEADER_SIZE + len - have;
-  }
-
-  private keep(piece: Uint8Array): void {
-    if (piece.length === 0) return;
-    this.tail.push(piece);
-    this.tailLength += piece.length;
+    const k = Math.min(this.tailBuf.length - this.tailLength, piece.length - i);
+    this.tailBuf.set(piece.subarray(i, i + k), this.tailLength);
+    this.tailLength += k;
+    return i + k;
   }
 
   /** One record at `buf[p]` (header included), or the records of an envelope. */
@@ -131,17 +127,6 @@ export class RecordAssembler {
       q = end;
     }
   }
-}
-
-function concat(pieces: readonly Uint8Array[], length: number, last: Uint8Array): Uint8Array {
-  const out = new Uint8Array(length + last.length);
-  let o = 0;
-  for (const piece of pieces) {
-    out.set(piece, o);
-    o += piece.length;
-  }
-  out.set(last, o);
-  return out;
 }
 
 function misaligned(at: bigint, len: number, max: number): InvalidRecordError {
