@@ -20,12 +20,17 @@ export interface TopicInfo {
   readonly retention?: { readonly maxAgeSecs: bigint; readonly maxBytes: bigint };
 }
 
+/** The largest time a Date can hold, in seconds (ECMAScript: ±8.64e15 ms). */
+const MAX_DATE_SECS = 8_640_000_000_000;
+
 export function topicInfoFromJson(v: JsonValue | undefined): TopicInfo {
   const o = asObject(v, 'topic');
+  const createdAt = asNumber(o['created_at'], 'topic.created_at');
+  if (createdAt > MAX_DATE_SECS) throw new InvalidFrameError(`topic.created_at ${createdAt} is not a time in seconds`);
   const info = {
     id: asNumber(o['id'], 'topic.id'),
     name: asString(o['name'], 'topic.name'),
-    createdAt: new Date(asNumber(o['created_at'], 'topic.created_at') * 1000),
+    createdAt: new Date(createdAt * 1000),
     topicEpoch: o['topic_epoch'] === undefined ? 0 : asNumber(o['topic_epoch'], 'topic.topic_epoch'),
   };
   if (o['max_age_secs'] !== undefined || o['max_bytes'] !== undefined) {
