@@ -10,6 +10,7 @@ import { InvalidArgumentError } from '../wire/errors.js';
 import { parseHostPort } from '../wire/classify.js';
 import type { TlsOptions } from '../transport/types.js';
 import type { LanceOptions, ReconnectOptions } from '../rx/options.js';
+import { printable } from './printable.js';
 
 interface Fields {
   readonly host: string;
@@ -124,7 +125,7 @@ export class ClientConfig {
   }
 
   toJSON(): Record<string, unknown> {
-    return { ...this.fields(), authToken: this.#authToken === undefined ? undefined : '<redacted>' };
+    return printable(this.fields(), this.#authToken !== undefined);
   }
   [inspect.custom](): string {
     return `ClientConfig ${inspect(this.toJSON())}`;

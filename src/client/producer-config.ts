@@ -9,6 +9,7 @@ import { InvalidArgumentError } from '../wire/errors.js';
 import type { TlsOptions } from '../transport/types.js';
 import type { LanceOptions } from '../rx/options.js';
 import { PRODUCER_DEFAULTS, type ProducerOptions } from '../rx/producer/options.js';
+import { printable } from './printable.js';
 
 interface Fields {
   readonly batchSize: number;
@@ -125,7 +126,7 @@ export class ProducerConfig {
   }
 
   toJSON(): Record<string, unknown> {
-    return { ...this.fields(), authToken: this.#authToken === undefined ? undefined : '<redacted>' };
+    return printable(this.fields(), this.#authToken !== undefined);
   }
   [inspect.custom](): string {
     return `ProducerConfig ${inspect(this.toJSON())}`;

@@ -10,6 +10,7 @@ import { SeekPosition } from '../rx/consumer/seek-position.js';
 import type { TlsOptions } from '../transport/types.js';
 import { InvalidArgumentError } from '../wire/errors.js';
 import { checkTopicId } from '../offsets/offset-store.js';
+import { printable } from './printable.js';
 
 interface Fields {
   readonly maxFetchBytes: number;
@@ -159,12 +160,7 @@ export class StandaloneConfig {
   }
 
   toJSON(): Record<string, unknown> {
-    return {
-      consumerName: this.consumerName,
-      topicId: this.topicId,
-      ...this.fields(),
-      authToken: this.#authToken === undefined ? undefined : '<redacted>',
-    };
+    return { consumerName: this.consumerName, topicId: this.topicId, ...printable(this.fields(), this.#authToken !== undefined) };
   }
   [inspect.custom](): string {
     return `StandaloneConfig ${inspect(this.toJSON())}`;
