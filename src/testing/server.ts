@@ -58,6 +58,8 @@ export class LanceServer {
   readonly host: string;
   private readonly consumers = new ConsumerBook();
   private readonly conns = new Set<Connection>();
+  /** Every accepted TCP socket, including TLS handshakes that never completed. */
+  private readonly sockets = new Set<net.Socket>();
   private readonly committer: GroupCommitter;
   private readonly authTokens: ReadonlySet<string> | undefined;
   private readonly maxPayloadSize: number;
@@ -158,6 +160,9 @@ export class LanceServer {
     if (crash) this.committer.abandon();
     else this.committer.flush();
     await Promise.all([...this.conns].map((c) => (crash ? c.kill() : c.shutdown())));
+    // Sockets that never became connections (a TLS handshake the client abandoned) would keep a
+    // half-open listener from closing.
+    for (const socket of this.sockets) socket.destroy();
     await closed;
     if (this.options.dataDir !== undefined) this.store.close(!crash);
   }
@@ -189,13 +194,17 @@ export class LanceServer {
     };
     // Refusal happens on the raw TCP socket, before any TLS handshake.
     listener.on('connection', (socket: net.Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
       const refusing = this.faults.state.refusing;
       if (refusing === 'reset') socket.resetAndDestroy();
       else if (refusing === 'close') socket.destroy();
       else if (!this.options.tls) accept(socket);
     });
     if (this.options.tls) listener.on('secureConnection', accept);
-    listener.on('tlsClientError', () => {}); // a failed handshake only closes that socket
+    // A failed handshake closes that socket. With allowHalfOpen Node would otherwise keep our side
+    // of it open after the client's FIN, and listener.close() would wait for it forever.
+    listener.on('tlsClientError', (_err: Error, socket: tls.TLSSocket) => socket.destroy());
     this.listener = listener;
     return new Promise((resolve, reject) => {
       listener.once('error', reject);
