@@ -40,7 +40,7 @@ export class RoleConnection {
   private epoch = 0;
   private live: LiveSession | undefined;
 
-  constructor(readonly role: SessionRole, private readonly ctx: RoleContext) {
+  constructor(readonly role: SessionRole, ctx: RoleContext) {
     this.state = new BehaviorSubject<ConnectionState>({ type: 'closed', role });
     const { options } = ctx;
 

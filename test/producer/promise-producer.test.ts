@@ -80,7 +80,7 @@ describe('Producer (Promise shell) over a fake session', () => {
     const { conn, producer } = setup(new ProducerConfig().withBufferMemory(300).withBatchSize(100));
     const s = conn.connect();
     const a = producer.send(1, bytes(95)); // 100 B: sent at once
-    const b = producer.send(1, bytes(195)); // 200 B (bigger than a batch: goes alone), fills the budget
+    void producer.send(1, bytes(195)); // 200 B (bigger than a batch: goes alone), fills the budget
     const c = producer.send(1, bytes(95)); // waits
     const ctl = new AbortController();
     const d = producer.send(1, bytes(45), { signal: ctl.signal }); // waits behind c although it would fit
