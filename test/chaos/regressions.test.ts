@@ -1,6 +1,5 @@
 /**
- * Bugs the chaos harness led to, each as the smallest test that shows it. They fail until src/ is
- * fixed (see the report in the issue); nothing here is flaky.
+ * Regression tests for bugs the chaos harness led to, each as the smallest test that showed it.
  */
 import { firstValueFrom, take, timeout, toArray } from 'rxjs';
 import { Lance, createTopic$, nextConsumerRole } from '../../src/index';
@@ -8,7 +7,7 @@ import { LanceServer } from '../../src/testing';
 
 const opts = { keepaliveMs: 0, requestTimeoutMs: 2_000, reconnect: { baseMs: 10, maxMs: 50 } };
 
-describe('BUG: the consumer does not follow NOT_LEADER', () => {
+describe('the consumer follows NOT_LEADER on a Fetch (was: retried on the same socket forever)', () => {
   const cleanup: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     for (const f of cleanup.splice(0).reverse()) await f();

@@ -1,9 +1,5 @@
 /**
- * Failing tests for bugs found by fuzzing, kept apart so they can be run alone:
- *
- *   npx jest test/fuzz/known-bugs
- *
- * Each test states the bug, where it is and the proposed fix. Delete the note once fixed.
+ * Regression tests for bugs found by fuzzing, each with the cause it had and the fix it got.
  */
 import { decodeTopicInfo, decodeTopicList } from '../../src/wire/payloads/topic-response';
 import { isLanceError } from '../../src/wire/errors';
@@ -12,12 +8,12 @@ const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe('TopicResponse created_at beyond the range of Date', () => {
   /*
-   * BUG: src/wire/payloads/topic-response.ts, `topicInfoFromJson`: `new Date(asNumber(created_at) * 1000)`
+   * FIXED (was): src/wire/payloads/topic-response.ts, `topicInfoFromJson`: `new Date(asNumber(created_at) * 1000)`
    * accepts any safe integer, but a Date only holds ±8.64e15 ms, so created_at > 8_640_000_000_000
    * gives an Invalid Date instead of a typed error. It then escapes as an untyped RangeError from
    * `createdAt.toISOString()`, e.g. in `lnc topics` (src/cli/commands/topics.ts:21).
    *
-   * Fix: in topicInfoFromJson, refuse it as malformed server data:
+   * The fix: in topicInfoFromJson, refuse it as malformed server data:
    *     const secs = asNumber(o['created_at'], 'topic.created_at');
    *     if (secs > 8_640_000_000_000) throw new InvalidFrameError('topic.created_at: out of range');
    */

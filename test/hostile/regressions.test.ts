@@ -1,9 +1,5 @@
 /**
- * Failing tests for bugs found by the hostile-server suite, kept apart so they can be run alone:
- *
- *   npx jest test/hostile/known-bugs
- *
- * Each test states the bug, where it is and the proposed fix. Delete the note once fixed.
+ * Regression tests for bugs found by the hostile-server suite, each with the cause it had and the fix it got.
  */
 import { ClientConfig } from '../../src/client/config';
 import { LanceClient } from '../../src/client/lance-client';
@@ -25,14 +21,14 @@ afterEach(async () => {
 
 describe('StandaloneConsumer.poll() and a server that trickles one record', () => {
   /*
-   * BUG: src/client/standalone-consumer.ts, `next()`: `if (!r.caughtUp) continue;` loops without
+   * FIXED (was): src/client/standalone-consumer.ts, `next()`: `if (!r.caughtUp) continue;` loops without
    * looking at `timeoutMs`. A fetch that returns data but completes no record (a record longer than
    * one fetch) restarts the loop at once, so a server that answers every Fetch with 1 byte of a
    * 16 MiB record keeps one poll() busy for 16 million round trips: pollTimeoutMs is not honoured
    * (effectively a hang of poll(), and close() cannot interrupt it either: `closed` is only read on
    * the caught-up path).
    *
-   * Fix: check the deadline on that path too; the assembler keeps the tail and `fetchOffset`, so the
+   * The fix: check the deadline on that path too; the assembler keeps the tail and `fetchOffset`, so the
    * next poll() simply continues:
    *
    *     if (!r.caughtUp) {
@@ -71,14 +67,14 @@ describe('StandaloneConsumer.poll() and a server that trickles one record', () =
 
 describe('RecordAssembler memory while a record trickles in', () => {
   /*
-   * BUG: src/rx/consumer/record-assembler.ts, `keep()`: the incomplete record's tail is an array of
+   * FIXED (was): src/rx/consumer/record-assembler.ts, `keep()`: the incomplete record's tail is an array of
    * views, one per fetch, each keeping its whole frame buffer alive. Memory is O(number of fetches),
    * not O(bytes): a server answering each Fetch with 1 byte of a 16 MiB record makes the consumer
    * (topic$ has no poll timeout) hold 16 M views + 16 M frame buffers, about 250 bytes per byte of
    * record, i.e. gigabytes, before the record completes. The limit `maxRecordLength` bounds bytes,
    * not pieces.
    *
-   * Fix: keep the tail in one buffer. Once the 5-byte header is known, allocate `5 + len` bytes
+   * The fix: keep the tail in one buffer. Once the 5-byte header is known, allocate `5 + len` bytes
    * (len <= maxRecordLength is already checked) and copy each piece in; before that, copy the < 5
    * header bytes into a small array. Pieces are then copied once (as the stitched record already
    * is) and never retain frame buffers.
@@ -109,14 +105,14 @@ describe('RecordAssembler memory while a record trickles in', () => {
 
 describe('an ErrorResponse in reply to the Authenticate sent on connect', () => {
   /*
-   * BUG (hang): src/rx/open-session.ts:59, the Authenticate request's `error: () => undefined`
+   * FIXED (was a hang): src/rx/open-session.ts:59, the Authenticate request's `error: () => undefined`
    * assumes the request can only fail because the session died. But an ErrorResponse reply (any
    * server text: "Authentication required", "Access denied", "FORWARD_FAILED: …") errors the
    * request while the session stays up: the reply cancelled the deadline, nothing kills the session,
    * and openSession neither emits nor errors. `LanceClient.connect`, `Producer.connect`,
    * `StandaloneConsumer.connect` and every request of that role wait forever (no timeout applies).
    *
-   * Fix: in that error handler, kill the session with the error unless it is already dead:
+   * The fix: in that error handler, kill the session with the error unless it is already dead:
    *     error: (err: unknown) => { if (!s.closed) s.kill(err); },
    * (`kill` keeps a LanceError as is, so AuthenticationError/AccessDeniedError stay fatal and a
    * retryable FORWARD_FAILED reconnects.)

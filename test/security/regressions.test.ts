@@ -1,9 +1,5 @@
 /**
- * Failing security tests kept apart so they can be run alone:
- *
- *   npx jest test/security/known-bugs
- *
- * Each test states the issue, where it is and the proposed fix. Delete the note once fixed.
+ * Regression tests for bugs found by the security review, each with the cause it had and the fix it got.
  */
 import { inspect } from 'node:util';
 import { ClientConfig } from '../../src/client/config';
@@ -25,13 +21,13 @@ afterEach(async () => {
 
 describe('a server that reflects the token in its refusal', () => {
   /*
-   * HARDENING (low): src/rx/open-session.ts:57 and src/rx/lance.ts:167 build the
+   * HARDENED (low): src/rx/open-session.ts:57 and src/rx/lance.ts:167 build the
    * AuthenticationError message from the server's text verbatim ("authentication refused by
    * <addr>: <message>"). The Lance server never echoes the token, but a misconfigured proxy, a
    * debugging build or a hostile peer that does ("Invalid token 'tok-…'") puts the secret into
    * error messages, stacks and logs. The client knows the token it sent, so it can redact it.
    *
-   * Fix: a helper `redact(text, token)` = `text.split(token).join('<redacted>')` (when token is
+   * The fix: a helper `redact(text, token)` = `text.split(token).join('<redacted>')` (when token is
    * non-empty), applied to `r.message` in both places, and to `serverMessage`/message of errors from
    * `errorFromServerText` on a session that authenticated (e.g. an ErrorResponse to Authenticate).
    */
@@ -54,12 +50,12 @@ describe('a server that reflects the token in its refusal', () => {
 
 describe('the mTLS private key in configs', () => {
   /*
-   * HARDENING (medium): ClientConfig / ProducerConfig / StandaloneConfig `toJSON()` and
+   * HARDENED (medium): ClientConfig / ProducerConfig / StandaloneConfig `toJSON()` and
    * `[inspect.custom]` (src/client/config.ts:126, producer-config.ts:127, standalone-config.ts:161) print
    * `tls` as given, so `console.log(config)` or `JSON.stringify(config)` writes the client's PEM
    * private key (`tls.key`) into logs. The token is redacted there; the key deserves the same.
    *
-   * Fix: in the three toJSON()s, `tls: this.tls && { ...this.tls, ...(this.tls.key !== undefined ? { key: '<redacted>' } : {}) }`.
+   * The fix: in the three toJSON()s, `tls: this.tls && { ...this.tls, ...(this.tls.key !== undefined ? { key: '<redacted>' } : {}) }`.
    */
   const KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC-SECRET-KEY\n-----END PRIVATE KEY-----\n';
   it.each([
