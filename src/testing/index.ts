@@ -4,3 +4,12 @@ export { Faults, type FaultTargets } from './faults.js';
 export type { LanceServerTlsOptions } from './tls.js';
 export type { RetentionResult } from './retention.js';
 export { serveMain } from './serve-command.js';
+export {
+  FaultProxy,
+  type FaultProxyOptions,
+  type FaultProxyStats,
+  type FaultDirection,
+  type DirectionOptions,
+  type LatencyOptions,
+  type DropAfterOptions,
+} from './fault-proxy.js';
