@@ -23,7 +23,6 @@ import {
 } from '../../src/wire/errors';
 import {
   type Conn,
-  type HostileServer,
   controlReply,
   isCommand,
   lyingHeader,
@@ -31,34 +30,15 @@ import {
   settleWithin,
   sleep,
   startHostileServer,
-  topicJson,
   until,
+  HostileHarness,
+  FAST_RECONNECT,
+  listReply,
 } from './hostile-server';
 
-const FAST_RECONNECT = { baseMs: 5, maxMs: 20 };
-const listReply = (): Uint8Array => controlReply(Command.TOPIC_RESPONSE, `{"topics":[${topicJson(1, 'a')}]}`);
-
-let servers: HostileServer[] = [];
-let cleanups: (() => Promise<unknown>)[] = [];
-const serve = async (scriptFor: Parameters<typeof startHostileServer>[0]): Promise<HostileServer> => {
-  const s = await startHostileServer(scriptFor);
-  servers.push(s);
-  return s;
-};
-const connect = async (address: string, config: (c: ClientConfig) => ClientConfig = (c) => c): Promise<LanceClient> => {
-  const client = await LanceClient.connect(config(ClientConfig.fromAddress(address).withReconnect(FAST_RECONNECT)));
-  cleanups.push(() => client.close());
-  return client;
-};
-const track = <T extends { close(): Promise<unknown> }>(x: T): T => {
-  cleanups.push(() => x.close());
-  return x;
-};
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
+const h = new HostileHarness();
+const { serve, connect, track } = h;
+afterEach(h.cleanup);
 
 const lastState = (lance: Lance, pred: (s: ConnectionState) => boolean, role = 'control'): Promise<ConnectionState> =>
   firstValueFrom(lance.state$(role).pipe(filter(pred)));

@@ -13,6 +13,8 @@ import { Command, Flags, HEADER_SIZE, MAGIC, PROTOCOL_VERSION } from '../../src/
 import { commandOf, encodeControl, encodeKeepalive, frameKind } from '../../src/wire/control';
 import { headerCrc, type Frame } from '../../src/wire/frame';
 import { utf8, writeU32, writeU64 } from '../../src/wire/bytes';
+import { ClientConfig } from '../../src/client/config';
+import { LanceClient } from '../../src/client/lance-client';
 
 export interface Conn {
   readonly index: number;
@@ -160,4 +162,35 @@ export async function until(pred: () => boolean, ms: number, what = 'condition')
     if (Date.now() > end) throw new Error(`${what} not reached within ${ms} ms`);
     await sleep(5);
   }
+}
+
+export const FAST_RECONNECT = { baseMs: 5, maxMs: 20 };
+export const listReply = (): Uint8Array => controlReply(Command.TOPIC_RESPONSE, `{"topics":[${topicJson(1, 'a')}]}`);
+
+/**
+ * Per-test bookkeeping for the hostile suites: servers and clients made through it are closed
+ * (clients first, newest first) by `cleanup()` in `afterEach`.
+ */
+export class HostileHarness {
+  private servers: HostileServer[] = [];
+  private cleanups: (() => Promise<unknown>)[] = [];
+
+  serve = async (scriptFor: Parameters<typeof startHostileServer>[0]): Promise<HostileServer> => {
+    const s = await startHostileServer(scriptFor);
+    this.servers.push(s);
+    return s;
+  };
+
+  track = <T extends { close(): Promise<unknown> }>(x: T): T => {
+    this.cleanups.push(() => x.close());
+    return x;
+  };
+
+  connect = async (address: string, config: (c: ClientConfig) => ClientConfig = (c) => c): Promise<LanceClient> =>
+    this.track(await LanceClient.connect(config(ClientConfig.fromAddress(address).withReconnect(FAST_RECONNECT))));
+
+  cleanup = async (): Promise<void> => {
+    for (const c of this.cleanups.splice(0).reverse()) await c().catch(() => undefined);
+    await Promise.all(this.servers.splice(0).map((s) => s.close()));
+  };
 }

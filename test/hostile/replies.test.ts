@@ -4,8 +4,6 @@
  * Promise API (LanceClient, Producer, StandaloneConsumer) and the Rx API (Lance) are exercised.
  */
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
-import { ClientConfig } from '../../src/client/config';
-import { LanceClient } from '../../src/client/lance-client';
 import { Producer } from '../../src/client/producer';
 import { ProducerConfig } from '../../src/client/producer-config';
 import { StandaloneConfig } from '../../src/client/standalone-config';
@@ -24,38 +22,21 @@ import { InvalidFrameError, InvalidRecordError, isLanceError } from '../../src/w
 import { TlvRecord, encodeRecords } from '../../src/wire/tlv';
 import {
   type Conn,
-  type HostileServer,
   controlReply,
   isCommand,
   rejectionWithin,
   settleWithin,
   sleep,
-  startHostileServer,
   topicJson,
   until,
+  HostileHarness,
+  FAST_RECONNECT,
+  listReply,
 } from './hostile-server';
 
-const FAST_RECONNECT = { baseMs: 5, maxMs: 20 };
-const listReply = (): Uint8Array => controlReply(Command.TOPIC_RESPONSE, `{"topics":[${topicJson(1, 'a')}]}`);
-
-let servers: HostileServer[] = [];
-let cleanups: (() => Promise<unknown>)[] = [];
-const serve = async (scriptFor: Parameters<typeof startHostileServer>[0]): Promise<HostileServer> => {
-  const s = await startHostileServer(scriptFor);
-  servers.push(s);
-  return s;
-};
-const track = <T extends { close(): Promise<unknown> }>(x: T): T => {
-  cleanups.push(() => x.close());
-  return x;
-};
-const connect = async (address: string, config: (c: ClientConfig) => ClientConfig = (c) => c): Promise<LanceClient> =>
-  track(await LanceClient.connect(config(ClientConfig.fromAddress(address).withReconnect(FAST_RECONNECT))));
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
+const h = new HostileHarness();
+const { serve, connect, track } = h;
+afterEach(h.cleanup);
 
 const isIngest = (f: Frame): boolean => (f.flags & Flags.BATCH_MODE) !== 0;
 

@@ -1,20 +1,14 @@
 /** Fault injection (`server.faults`), each fault checked on raw sockets against the PROTOCOL.md behaviour it mimics. */
 import * as net from 'node:net';
 import { Command, decodeCatchingUp, decodeFetchResponse, Flags, FrameDecoder } from '../../src/wire';
-import { commandOfFrame, createTopic, errorText, fetch, getTopic, ingest, isAck, keepalive, tlv } from './helpers/frames';
+import { commandOfFrame, errorText, fetch, getTopic, ingest, isAck, keepalive, tlv } from './helpers/frames';
 import { Harness } from './helpers/harness';
 import { RawClient } from './helpers/raw-client';
 
 const h = new Harness();
 afterEach(() => h.cleanup());
 
-async function setup(options: Parameters<Harness['start']>[0] = {}) {
-  const server = await h.start(options);
-  const c = await h.connect(server);
-  c.send(createTopic('t'));
-  await c.nextOne();
-  return { server, c };
-}
+const setup = (options: Parameters<Harness['start']>[0] = {}) => h.startWithTopic(options);
 
 describe('dropAfterFrames (§3.3)', () => {
   it('graceful: FIN after the n-th frame; its ingest is stored but not acked; the counter is one-shot', async () => {

@@ -4,20 +4,14 @@
  * for that read are lost.
  */
 import { crc32, encodeFrame, Flags } from '../../src/wire';
-import { createTopic, errorText, fetch, ingest, isAck, keepalive, tlv } from './helpers/frames';
+import { errorText, fetch, ingest, isAck, keepalive, tlv } from './helpers/frames';
 import { Harness } from './helpers/harness';
 import { vectorBytes } from './helpers/vectors';
 
 const h = new Harness();
 afterEach(() => h.cleanup());
 
-async function setup(options: Parameters<Harness['start']>[0] = {}) {
-  const server = await h.start(options);
-  const c = await h.connect(server);
-  c.send(createTopic('t'));
-  await c.nextOne();
-  return { server, c };
-}
+const setup = (options: Parameters<Harness['start']>[0] = {}) => h.startWithTopic(options);
 
 describe('fatal frames close the connection without a frame (§1.4, §3.3)', () => {
   it.each([

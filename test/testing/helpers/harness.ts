@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LanceServer, type LanceServerOptions } from '../../../src/testing';
+import { createTopic } from './frames';
 import { RawClient } from './raw-client';
 
 export class Harness {
@@ -20,6 +21,15 @@ export class Harness {
     const client = await RawClient.connect(typeof server === 'number' ? server : server.port, options);
     this.clients.push(client);
     return client;
+  }
+
+  /** A server, one raw client, and topic 't' (id 1) created on it. */
+  async startWithTopic(options: LanceServerOptions = {}): Promise<{ server: LanceServer; c: RawClient }> {
+    const server = await this.start(options);
+    const c = await this.connect(server);
+    c.send(createTopic('t'));
+    await c.nextOne();
+    return { server, c };
   }
 
   tempDir(): string {
