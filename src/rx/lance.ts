@@ -95,7 +95,12 @@ export class Lance {
     return merge(this.liveSession$(role), givesUp$).pipe(take(1));
   }
 
-  /** `role`'s connection state, the current one first. */
+  /** Roles with a connection or state subscribers right now (for leak checks). */
+  get activeRoles(): number {
+    return this.roles.size;
+  }
+
+  /** `role`'s connection state, the current one first; completes once an engine's role is released. */
   state$(role: SessionRole = 'control'): Observable<ConnectionState> {
     return this.role(role).state.asObservable();
   }
@@ -199,13 +204,21 @@ export class Lance {
   private role(role: SessionRole): RoleConnection {
     let r = this.roles.get(role);
     if (!r) {
-      r = new RoleConnection(role, {
+      const created: RoleConnection = new RoleConnection(role, {
         options: this.options,
         ring: this.ring,
         token: () => this.#token,
         closing$: this.closing,
         isClosed: () => this.closed,
+        // Engines get a fresh role each ('consumer:7'), so forget them once released: a long-lived
+        // Lance that re-subscribes topic$ all day must not accumulate them. 'control' is reused.
+        released: () => {
+          if (role === 'control' || this.roles.get(role) !== created) return;
+          this.roles.delete(role);
+          created.state.complete();
+        },
       });
+      r = created;
       this.roles.set(role, r);
     }
     return r;

@@ -32,6 +32,8 @@ export interface RoleContext {
   readonly token: () => string | undefined;
   readonly closing$: Observable<void>;
   readonly isClosed: () => boolean;
+  /** The role's socket was released (last user gone after the grace period, or a fatal error). */
+  readonly released?: () => void;
 }
 
 export class RoleConnection {
@@ -79,6 +81,7 @@ export class RoleConnection {
       finalize(() => {
         this.live = undefined;
         if (this.state.value.type !== 'closed') this.state.next({ type: 'closed', role });
+        ctx.released?.();
       }),
       share<LiveSession>({
         connector: () => new ReplaySubject<LiveSession>(1),

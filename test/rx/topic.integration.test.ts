@@ -44,3 +44,23 @@ describe('lance.topic$(id, from) — the user-facing Rx consumer', () => {
     expect(server.connections).toBe(0);
   });
 });
+
+describe('a long-lived Lance', () => {
+  it('does not accumulate a connection role per topic$ subscription', async () => {
+    const server = await LanceServer.start({ groupCommitMs: 0 });
+    const lance = new Lance({ servers: [server.address], graceMs: 0 });
+    try {
+      const raw = await RawConnection.open(server.address);
+      const id = await raw.createTopic('churn');
+      await raw.ingest(id, seqPayloads(0, 10, 10));
+      raw.close();
+      for (let i = 0; i < 30; i++) await firstValueFrom(lance.topic$(id).pipe(take(1)));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(lance.activeRoles).toBeLessThanOrEqual(1);
+      expect(server.connections).toBe(0);
+    } finally {
+      await lance.close();
+      await server.stop();
+    }
+  });
+});
