@@ -11,6 +11,7 @@ import { parseHostPort } from '../wire/classify.js';
 import type { TlsOptions } from '../transport/types.js';
 import type { LanceOptions, ReconnectOptions } from '../rx/options.js';
 import { printable } from './printable.js';
+import { duration, positiveDuration } from './checks.js';
 
 interface Fields {
   readonly host: string;
@@ -95,7 +96,7 @@ export class ClientConfig {
     return this.with({ connectTimeoutMs: duration(ms, 'connect timeout') });
   }
   withRequestTimeout(ms: number): ClientConfig {
-    return this.with({ requestTimeoutMs: duration(ms, 'request timeout') });
+    return this.with({ requestTimeoutMs: positiveDuration(ms, 'request timeout') });
   }
   withKeepaliveInterval(ms: number): ClientConfig {
     return this.with({ keepaliveIntervalMs: duration(ms, 'keepalive interval') });
@@ -140,9 +141,5 @@ export class ClientConfig {
   }
 }
 
-function duration(ms: number, what: string): number {
-  if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) throw new InvalidArgumentError(`${what} must be a number of ms >= 0, got ${ms}`);
-  return ms;
-}
 
 const formatAddress = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);

@@ -5,11 +5,11 @@
  * `ProducerOptions` (batching, pipelining, memory); both layers validate again.
  */
 import { inspect } from 'node:util';
-import { InvalidArgumentError } from '../wire/errors.js';
 import type { TlsOptions } from '../transport/types.js';
 import type { LanceOptions } from '../rx/options.js';
 import { PRODUCER_DEFAULTS, type ProducerOptions } from '../rx/producer/options.js';
 import { printable } from './printable.js';
+import { duration, positiveInt, positiveDuration } from './checks.js';
 
 interface Fields {
   readonly batchSize: number;
@@ -90,8 +90,7 @@ export class ProducerConfig {
     return this.with({ connectTimeoutMs: duration(ms, 'connect timeout') });
   }
   withRequestTimeout(ms: number): ProducerConfig {
-    if (!(ms > 0)) throw new InvalidArgumentError(`request timeout must be > 0 ms, got ${ms}`);
-    return this.with({ requestTimeoutMs: ms });
+    return this.with({ requestTimeoutMs: positiveDuration(ms, 'request timeout') });
   }
   withBufferMemory(bytes: number): ProducerConfig {
     return this.with({ bufferMemory: positiveInt(bytes, 'buffer memory') });
@@ -139,14 +138,4 @@ export class ProducerConfig {
   private with(change: Partial<Fields>): ProducerConfig {
     return new ProducerConfig({ ...this.fields(), ...change }, this.#authToken);
   }
-}
-
-function duration(ms: number, what: string): number {
-  if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) throw new InvalidArgumentError(`${what} must be a number of ms >= 0, got ${ms}`);
-  return ms;
-}
-
-function positiveInt(n: number, what: string): number {
-  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive integer, got ${n}`);
-  return n;
 }

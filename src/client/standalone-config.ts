@@ -11,6 +11,7 @@ import type { TlsOptions } from '../transport/types.js';
 import { InvalidArgumentError } from '../wire/errors.js';
 import { checkTopicId } from '../offsets/offset-store.js';
 import { printable } from './printable.js';
+import { duration, positiveDuration } from './checks.js';
 
 interface Fields {
   readonly maxFetchBytes: number;
@@ -128,8 +129,7 @@ export class StandaloneConfig {
     return this.with({ connectTimeoutMs: duration(ms, 'connect timeout') });
   }
   withRequestTimeout(ms: number): StandaloneConfig {
-    if (!(ms > 0)) throw new InvalidArgumentError(`request timeout must be > 0 ms, got ${ms}`);
-    return this.with({ requestTimeoutMs: ms });
+    return this.with({ requestTimeoutMs: positiveDuration(ms, 'request timeout') });
   }
   withServerCommit(enabled = true): StandaloneConfig {
     return this.with({ serverCommit: enabled });
@@ -179,9 +179,4 @@ export class StandaloneConfig {
   private with(change: Partial<Fields>): StandaloneConfig {
     return new StandaloneConfig(this.consumerName, this.topicId, { ...this.fields(), ...change }, this.#authToken);
   }
-}
-
-function duration(ms: number, what: string): number {
-  if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) throw new InvalidArgumentError(`${what} must be a number of ms >= 0, got ${ms}`);
-  return ms;
 }
