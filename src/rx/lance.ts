@@ -100,7 +100,7 @@ export class Lance {
     return this.roles.size;
   }
 
-  /** `role`'s connection state, the current one first; completes once an engine's role is released. */
+  /** `role`'s connection state, the current one first. */
   state$(role: SessionRole = 'control'): Observable<ConnectionState> {
     return this.role(role).state.asObservable();
   }
@@ -210,12 +210,11 @@ export class Lance {
         token: () => this.#token,
         closing$: this.closing,
         isClosed: () => this.closed,
-        // Engines get a fresh role each ('consumer:7'), so forget them once released: a long-lived
-        // Lance that re-subscribes topic$ all day must not accumulate them. 'control' is reused.
+        // Engines get a fresh role each ('consumer:7'), so forget one once its socket is released
+        // and nobody watches its state$: a long-lived Lance that re-subscribes topic$ all day must
+        // not accumulate them. A watched role is kept, so its state$ keeps reporting reconnects.
         released: () => {
-          if (role === 'control' || this.roles.get(role) !== created) return;
-          this.roles.delete(role);
-          created.state.complete();
+          if (role !== 'control' && this.roles.get(role) === created && !created.state.observed) this.roles.delete(role);
         },
       });
       r = created;
