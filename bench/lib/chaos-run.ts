@@ -191,8 +191,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     leader: await FaultProxy.start({ target: server.address }),
     consumer: await FaultProxy.start({ target: server.address }),
   };
-  const sideProxies = (side: Side): FaultProxy[] =>
-    side === 'producer' ? [proxies.producer, proxies.leader] : side === 'consumer' ? [proxies.consumer] : Object.values(proxies);
+  // A role can be on its own proxy or, after a NOT_LEADER redirect, on the leader proxy: a fault
+  // aimed at one side must reach the proxy that side is connected through right now.
+  const proxyOf = (address: string | undefined): FaultProxy[] =>
+    Object.values(proxies).filter((p) => p.address === address);
+  const sideProxies = (side: Side): FaultProxy[] => {
+    if (side === 'both') return Object.values(proxies);
+    const own = side === 'producer' ? proxies.producer : proxies.consumer;
+    const current = side === 'producer' ? proxyOf(producerRole.address) : consumerRoles.flatMap((r) => proxyOf(r.address));
+    return [...new Set([own, ...current])];
+  };
   const name = (addr: string): string =>
     addr === proxies.producer.address ? 'producer-proxy' : addr === proxies.leader.address ? 'leader-proxy' : addr === proxies.consumer.address ? 'consumer-proxy' : addr;
 
