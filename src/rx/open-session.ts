@@ -70,17 +70,14 @@ export function openSession(init: OpenSessionInit): Observable<LiveSession> {
         opened: () => opened(transport),
         data: (chunk) => {
           if (!session) return;
-          let frames;
-          try {
-            frames = decoder.push(chunk);
-          } catch (err) {
-            // Bytes we cannot frame: the stream lost sync and the server is not speaking LWP. Fatal.
-            return session.kill(err);
-          }
+          const { frames, error } = decoder.pushAll(chunk);
           for (const f of frames) {
             session.receive(f);
             if (session.closed) return;
           }
+          // Bytes we cannot frame: the stream lost sync and the server is not speaking LWP. Fatal,
+          // after the good frames before them (an ack there is a real ack).
+          if (error) session.kill(error);
         },
         drained: () => session?.drained(),
         closed: (error) => {

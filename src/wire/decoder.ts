@@ -39,18 +39,30 @@ export class FrameDecoder {
     return this.headLength + this.bodyLength;
   }
 
+  /** The frames completed by `chunk`; throws `InvalidFrameError` if the chunk holds a bad frame. */
   push(chunk: Uint8Array): Frame[] {
-    if (this.failure) throw this.failure;
+    const { frames, error } = this.pushAll(chunk);
+    if (error) throw error;
+    return frames;
+  }
+
+  /**
+   * Like `push`, but returns the good frames that came before a bad one in the same chunk together
+   * with the error, so a caller can still act on them (an ack just before garbage is a real ack).
+   */
+  pushAll(chunk: Uint8Array): { frames: Frame[]; error?: InvalidFrameError } {
+    if (this.failure) return { frames: [], error: this.failure };
+    const frames: Frame[] = [];
     try {
-      return this.decode(chunk);
+      this.decode(chunk, frames);
+      return { frames };
     } catch (err) {
       this.failure = err instanceof InvalidFrameError ? err : new InvalidFrameError(String(err), { cause: err });
-      throw this.failure;
+      return { frames, error: this.failure };
     }
   }
 
-  private decode(chunk: Uint8Array): Frame[] {
-    const frames: Frame[] = [];
+  private decode(chunk: Uint8Array, frames: Frame[]): void {
     let pos = 0;
     while (pos < chunk.length) {
       if (this.header !== undefined) {
@@ -83,7 +95,6 @@ export class FrameDecoder {
       if (header.payloadLength === 0) frames.push(this.finish(header, new Uint8Array(0)));
       else this.startBody(header);
     }
-    return frames;
   }
 
   private checkHeader(b: Uint8Array, o: number): RawHeader {

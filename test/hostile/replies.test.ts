@@ -362,3 +362,20 @@ describe('a TopicResponse that is not valid JSON', () => {
     expect(srv.allReceived().length).toBeLessThanOrEqual(2);
   });
 });
+
+describe('an ack followed by garbage in the same read', () => {
+  it('the ack still counts: the batch is acked, not retried or failed, then the connection stops', async () => {
+    const srv = await serve(() => ({
+      onFrame: (f, c) => {
+        if (!isIngest(f)) return;
+        const ackThenGarbage = new Uint8Array(44 + 8);
+        ackThenGarbage.set(encodeAck(f.batchId));
+        ackThenGarbage.set([0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0], 44);
+        c.write(ackThenGarbage);
+      },
+    }));
+    const producer = track(await Producer.connect(srv.address, new ProducerConfig().withLingerMs(0)));
+    const ack = await settleWithin(producer.send(1, 'x'), 1_000, 'send');
+    expect(ack).toMatchObject({ status: 'fulfilled', value: { type: 'acked', attempts: 1 } });
+  });
+});

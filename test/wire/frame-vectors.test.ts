@@ -146,3 +146,19 @@ describe('lwp-vectors.json (PROTOCOL.md §9)', () => {
     expect(frame!.payload.buffer).toBe(bytes.buffer);
   });
 });
+
+describe('FrameDecoder.pushAll', () => {
+  it('returns the good frames that precede a bad one in the same chunk, with the error', () => {
+    const ack = hex(vectors.frames.find((f) => f.name === 'ack batch 1')!.hex);
+    const bad = hex(vectors.negative[0]!.hex);
+    const chunk = new Uint8Array(ack.length + bad.length);
+    chunk.set(ack);
+    chunk.set(bad, ack.length);
+    const d = new FrameDecoder();
+    const { frames, error } = d.pushAll(chunk);
+    expect(frames.map((f) => f.batchId)).toEqual([1n]);
+    expect(error).toBeInstanceOf(InvalidFrameError);
+    expect(() => new FrameDecoder().push(chunk)).toThrow(InvalidFrameError);
+    expect(d.pushAll(ack)).toEqual({ frames: [], error });
+  });
+});
