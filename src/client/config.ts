@@ -4,14 +4,13 @@
  * milliseconds (the Python client's `*_s` seconds become `*Ms`). `toLanceOptions()` hands them to the
  * Rx core, which is the single implementation.
  */
-import { inspect } from 'node:util';
 import { DEFAULT_PORT } from '../wire/constants.js';
 import { InvalidArgumentError } from '../wire/errors.js';
 import { parseHostPort } from '../wire/classify.js';
 import type { TlsOptions } from '../transport/types.js';
 import type { LanceOptions, ReconnectOptions } from '../rx/options.js';
-import { printable } from './printable.js';
-import { duration, positiveDuration } from './checks.js';
+import { duration } from './checks.js';
+import { Settings } from './settings.js';
 
 interface Fields {
   readonly host: string;
@@ -35,7 +34,7 @@ const DEFAULTS: Fields = {
   reconnect: undefined,
 };
 
-export class ClientConfig {
+export class ClientConfig extends Settings<Fields, ClientConfig> {
   readonly host: string;
   readonly port: number;
   /** Seed servers; when set, they replace `host`/`port`. */
@@ -48,10 +47,9 @@ export class ClientConfig {
   readonly keepaliveIntervalMs: number;
   readonly tls: TlsOptions | undefined;
   readonly reconnect: ReconnectOptions | undefined;
-  // A private field: not enumerable, not printed by console.log / JSON.stringify.
-  readonly #authToken: string | undefined;
 
   constructor(fields: Partial<Fields> = {}, authToken?: string) {
+    super(authToken);
     const f = { ...DEFAULTS, ...fields };
     this.host = f.host;
     this.port = f.port;
@@ -61,7 +59,6 @@ export class ClientConfig {
     this.keepaliveIntervalMs = f.keepaliveIntervalMs;
     this.tls = f.tls;
     this.reconnect = f.reconnect;
-    this.#authToken = authToken;
   }
 
   /** `ClientConfig.fromAddress('host:port')` (`[v6]:port` too). */
@@ -74,9 +71,6 @@ export class ClientConfig {
   /** `host:port` of the first server. */
   get address(): string {
     return this.servers?.[0] ?? formatAddress(this.host, this.port);
-  }
-  get hasAuthToken(): boolean {
-    return this.#authToken !== undefined;
   }
 
   withHost(host: string): ClientConfig {
@@ -92,22 +86,8 @@ export class ClientConfig {
     if (servers.length === 0) throw new InvalidArgumentError('servers must not be empty');
     return this.with({ servers: [...servers] });
   }
-  withConnectTimeout(ms: number): ClientConfig {
-    return this.with({ connectTimeoutMs: duration(ms, 'connect timeout') });
-  }
-  withRequestTimeout(ms: number): ClientConfig {
-    return this.with({ requestTimeoutMs: positiveDuration(ms, 'request timeout') });
-  }
   withKeepaliveInterval(ms: number): ClientConfig {
     return this.with({ keepaliveIntervalMs: duration(ms, 'keepalive interval') });
-  }
-  /** TLS with certificate verification on, unless `rejectUnauthorized: false` is given explicitly. */
-  withTls(tls: TlsOptions = {}): ClientConfig {
-    return this.with({ tls: { ...tls } });
-  }
-  /** Token sent in an Authenticate frame after every (re)connect. Never printed. */
-  withAuthToken(token: string): ClientConfig {
-    return new ClientConfig(this.fields(), token);
   }
   withReconnect(reconnect: ReconnectOptions): ClientConfig {
     return this.with({ reconnect: { ...reconnect } });
@@ -121,23 +101,17 @@ export class ClientConfig {
       keepaliveMs: this.keepaliveIntervalMs,
       ...(this.tls ? { tls: this.tls } : {}),
       ...(this.reconnect ? { reconnect: this.reconnect } : {}),
-      ...(this.#authToken !== undefined ? { token: this.#authToken } : {}),
+      ...(this.authToken !== undefined ? { token: this.authToken } : {}),
     };
   }
 
-  toJSON(): Record<string, unknown> {
-    return printable(this.fields(), this.#authToken !== undefined);
-  }
-  [inspect.custom](): string {
-    return `ClientConfig ${inspect(this.toJSON())}`;
-  }
 
-  private fields(): Fields {
+  protected fields(): Fields {
     const { host, port, servers, connectTimeoutMs, requestTimeoutMs, keepaliveIntervalMs, tls, reconnect } = this;
     return { host, port, servers, connectTimeoutMs, requestTimeoutMs, keepaliveIntervalMs, tls, reconnect };
   }
-  private with(change: Partial<Fields>): ClientConfig {
-    return new ClientConfig({ ...this.fields(), ...change }, this.#authToken);
+  protected make(fields: Fields, authToken: string | undefined): ClientConfig {
+    return new ClientConfig(fields, authToken);
   }
 }
 

@@ -4,12 +4,11 @@
  * `connectTimeoutMs`). It splits into the core's `LanceOptions` (connection) and the engine's
  * `ProducerOptions` (batching, pipelining, memory); both layers validate again.
  */
-import { inspect } from 'node:util';
 import type { TlsOptions } from '../transport/types.js';
 import type { LanceOptions } from '../rx/options.js';
 import { PRODUCER_DEFAULTS, type ProducerOptions } from '../rx/producer/options.js';
-import { printable } from './printable.js';
-import { duration, positiveInt, positiveDuration } from './checks.js';
+import { duration, positiveInt } from './checks.js';
+import { Settings } from './settings.js';
 
 interface Fields {
   readonly batchSize: number;
@@ -35,7 +34,7 @@ const DEFAULTS: Fields = {
   tls: undefined,
 };
 
-export class ProducerConfig {
+export class ProducerConfig extends Settings<Fields, ProducerConfig> {
   /** Max TLV bytes per ingest frame. Default 32768. */
   readonly batchSize: number;
   /** Max age of a partial batch while others are in flight. Default 5. */
@@ -53,10 +52,9 @@ export class ProducerConfig {
   /** Reconnect (with backoff) and resend after a lost connection. Default true; false fails pending records instead. */
   readonly autoReconnect: boolean;
   readonly tls: TlsOptions | undefined;
-  // Private: never printed by console.log / JSON.stringify.
-  readonly #authToken: string | undefined;
 
   constructor(fields: Partial<Fields> = {}, authToken?: string) {
+    super(authToken);
     const f = { ...DEFAULTS, ...fields };
     this.batchSize = f.batchSize;
     this.lingerMs = f.lingerMs;
@@ -67,12 +65,8 @@ export class ProducerConfig {
     this.bufferMemory = f.bufferMemory;
     this.autoReconnect = f.autoReconnect;
     this.tls = f.tls;
-    this.#authToken = authToken;
   }
 
-  get hasAuthToken(): boolean {
-    return this.#authToken !== undefined;
-  }
 
   withBatchSize(bytes: number): ProducerConfig {
     return this.with({ batchSize: positiveInt(bytes, 'batch size') });
@@ -86,25 +80,11 @@ export class ProducerConfig {
   withMaxPendingAcks(n: number): ProducerConfig {
     return this.with({ maxPendingAcks: positiveInt(n, 'max pending acks') });
   }
-  withConnectTimeout(ms: number): ProducerConfig {
-    return this.with({ connectTimeoutMs: duration(ms, 'connect timeout') });
-  }
-  withRequestTimeout(ms: number): ProducerConfig {
-    return this.with({ requestTimeoutMs: positiveDuration(ms, 'request timeout') });
-  }
   withBufferMemory(bytes: number): ProducerConfig {
     return this.with({ bufferMemory: positiveInt(bytes, 'buffer memory') });
   }
   withAutoReconnect(enabled = true): ProducerConfig {
     return this.with({ autoReconnect: enabled });
-  }
-  /** TLS (certificate verification on unless `rejectUnauthorized: false`); only behind a TLS-terminating proxy (PROTOCOL.md §6.6). */
-  withTls(tls: TlsOptions = {}): ProducerConfig {
-    return this.with({ tls: { ...tls } });
-  }
-  /** Token sent in an Authenticate frame on every (re)connect. Never printed. */
-  withAuthToken(token: string): ProducerConfig {
-    return new ProducerConfig(this.fields(), token);
   }
 
   toProducerOptions(): ProducerOptions {
@@ -118,24 +98,18 @@ export class ProducerConfig {
       connectTimeoutMs: this.connectTimeoutMs,
       requestTimeoutMs: this.requestTimeoutMs,
       ...(this.tls ? { tls: this.tls } : {}),
-      ...(this.#authToken !== undefined ? { token: this.#authToken } : {}),
+      ...(this.authToken !== undefined ? { token: this.authToken } : {}),
       // Without auto-reconnect the first lost connection ends session$, which fails what is pending.
       ...(this.autoReconnect ? {} : { reconnect: { maxRetries: 0 } }),
     };
   }
 
-  toJSON(): Record<string, unknown> {
-    return printable(this.fields(), this.#authToken !== undefined);
-  }
-  [inspect.custom](): string {
-    return `ProducerConfig ${inspect(this.toJSON())}`;
-  }
 
-  private fields(): Fields {
+  protected fields(): Fields {
     const { batchSize, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, autoReconnect, tls } = this;
     return { batchSize, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, autoReconnect, tls };
   }
-  private with(change: Partial<Fields>): ProducerConfig {
-    return new ProducerConfig({ ...this.fields(), ...change }, this.#authToken);
+  protected make(fields: Fields, authToken: string | undefined): ProducerConfig {
+    return new ProducerConfig(fields, authToken);
   }
 }

@@ -4,14 +4,13 @@
  * (`auto_commit_interval_s` → `autoCommitIntervalMs`). Defaults match the README and the Rust
  * `StandaloneConfig` (PROTOCOL.md §7.5).
  */
-import { inspect } from 'node:util';
 import type { LanceOptions } from '../rx/options.js';
 import { SeekPosition } from '../rx/consumer/seek-position.js';
 import type { TlsOptions } from '../transport/types.js';
 import { InvalidArgumentError } from '../wire/errors.js';
 import { checkTopicId } from '../offsets/offset-store.js';
-import { printable } from './printable.js';
-import { duration, positiveDuration } from './checks.js';
+import { duration } from './checks.js';
+import { Settings } from './settings.js';
 
 interface Fields {
   readonly maxFetchBytes: number;
@@ -45,7 +44,7 @@ const DEFAULTS: Fields = {
   tls: undefined,
 };
 
-export class StandaloneConfig {
+export class StandaloneConfig extends Settings<Fields, StandaloneConfig> {
   /** Bytes asked for per Fetch. Default 1048576 (1 MiB). */
   readonly maxFetchBytes: number;
   /** Where to start when no offset is stored. Default BEGINNING. */
@@ -71,7 +70,6 @@ export class StandaloneConfig {
   /** Probe the topic end for `batch.lag` at most this often; `false` = never. Default 1000. */
   readonly lagProbeIntervalMs: number | false;
   readonly tls: TlsOptions | undefined;
-  readonly #authToken: string | undefined;
 
   constructor(
     /** Names the consumer: its offset directory and (SipHash-1-3) consumer id, as in Rust. */
@@ -80,6 +78,7 @@ export class StandaloneConfig {
     fields: Partial<Fields> = {},
     authToken?: string,
   ) {
+    super(authToken);
     if (typeof consumerName !== 'string') throw new InvalidArgumentError('consumer name must be a string');
     checkTopicId(topicId);
     const f = { ...DEFAULTS, ...fields };
@@ -96,7 +95,6 @@ export class StandaloneConfig {
     this.catchingUpMaxStalls = f.catchingUpMaxStalls;
     this.lagProbeIntervalMs = f.lagProbeIntervalMs;
     this.tls = f.tls;
-    this.#authToken = authToken;
   }
 
   withMaxFetchBytes(bytes: number): StandaloneConfig {
@@ -125,12 +123,6 @@ export class StandaloneConfig {
   withPollTimeout(ms: number): StandaloneConfig {
     return this.with({ pollTimeoutMs: duration(ms, 'poll timeout') });
   }
-  withConnectTimeout(ms: number): StandaloneConfig {
-    return this.with({ connectTimeoutMs: duration(ms, 'connect timeout') });
-  }
-  withRequestTimeout(ms: number): StandaloneConfig {
-    return this.with({ requestTimeoutMs: positiveDuration(ms, 'request timeout') });
-  }
   withServerCommit(enabled = true): StandaloneConfig {
     return this.with({ serverCommit: enabled });
   }
@@ -141,13 +133,6 @@ export class StandaloneConfig {
   withLagProbeInterval(ms: number | false): StandaloneConfig {
     return this.with({ lagProbeIntervalMs: ms === false ? false : duration(ms, 'lag probe interval') });
   }
-  withTls(tls: TlsOptions = {}): StandaloneConfig {
-    return this.with({ tls: { ...tls } });
-  }
-  /** Token sent in an Authenticate frame on every (re)connect. Never printed. */
-  withAuthToken(token: string): StandaloneConfig {
-    return new StandaloneConfig(this.consumerName, this.topicId, this.fields(), token);
-  }
 
   toLanceOptions(servers: readonly string[]): LanceOptions {
     return {
@@ -155,18 +140,15 @@ export class StandaloneConfig {
       connectTimeoutMs: this.connectTimeoutMs,
       requestTimeoutMs: this.requestTimeoutMs,
       ...(this.tls ? { tls: this.tls } : {}),
-      ...(this.#authToken !== undefined ? { token: this.#authToken } : {}),
+      ...(this.authToken !== undefined ? { token: this.authToken } : {}),
     };
   }
 
-  toJSON(): Record<string, unknown> {
-    return { consumerName: this.consumerName, topicId: this.topicId, ...printable(this.fields(), this.#authToken !== undefined) };
-  }
-  [inspect.custom](): string {
-    return `StandaloneConfig ${inspect(this.toJSON())}`;
+  override toJSON(): Record<string, unknown> {
+    return { consumerName: this.consumerName, topicId: this.topicId, ...super.toJSON() };
   }
 
-  private fields(): Fields {
+  protected fields(): Fields {
     const {
       maxFetchBytes, startPosition, offsetDir, autoCommitIntervalMs, pollIntervalMs, pollTimeoutMs, connectTimeoutMs,
       requestTimeoutMs, serverCommit, catchingUpDelayMs, catchingUpMaxStalls, lagProbeIntervalMs, tls,
@@ -176,7 +158,7 @@ export class StandaloneConfig {
       requestTimeoutMs, serverCommit, catchingUpDelayMs, catchingUpMaxStalls, lagProbeIntervalMs, tls,
     };
   }
-  private with(change: Partial<Fields>): StandaloneConfig {
-    return new StandaloneConfig(this.consumerName, this.topicId, { ...this.fields(), ...change }, this.#authToken);
+  protected make(fields: Fields, authToken: string | undefined): StandaloneConfig {
+    return new StandaloneConfig(this.consumerName, this.topicId, fields, authToken);
   }
 }
