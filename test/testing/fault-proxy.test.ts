@@ -475,7 +475,8 @@ describe('FaultProxy', () => {
     await c.closedP; // the proxy closed the client's connection
     await echo.close();
     // Closed handles leave the list a moment later on a loaded machine: allow up to 2 s.
+    // The baseline may still hold an earlier test's closing socket, so "no more than before" is the check.
     for (let i = 0; i < 200 && kinds().length > baseline; i++) await sleep(10);
-    expect(kinds().length).toBe(baseline);
+    expect(kinds().length).toBeLessThanOrEqual(baseline);
   });
 });
