@@ -18,6 +18,7 @@ import type { Session } from '../session.js';
 import { InFlightWindow, type AttributionSink } from './attribution.js';
 import { type Batch, type ProduceAck, type ProduceFailure, type ProduceOutcome } from './batch.js';
 import { Deque } from './deque.js';
+import { Unsettled } from './unsettled.js';
 import { Lane, type LaneHost } from './lane.js';
 import { MemoryBudget } from './memory-budget.js';
 import { FramePool } from './frame-pool.js';
@@ -30,11 +31,6 @@ const textDecoder = new TextDecoder();
 
 type State = 'open' | 'closing' | 'closed';
 
-interface FlushWaiter {
-  readonly mark: number;
-  readonly resolve: () => void;
-}
-
 export class ProducerEngine implements LaneHost, AttributionSink {
   readonly options: ResolvedProducerOptions;
   readonly budget: MemoryBudget;
@@ -44,8 +40,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
 
   private readonly lanes = new Map<number, Lane>();
   private readonly queue = new Deque<Batch>();
-  /** Unsettled batches in creation order (Set keeps insertion order): the first is the oldest. */
-  private readonly unsettled = new Set<Batch>();
+  private readonly unsettled = new Unsettled();
   private readonly counters = new Counters();
   private readonly sessionsSub: Subscription;
   private session: Session | undefined;
@@ -57,7 +52,6 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   private nextBatchId = 1;
   private windowSize: number;
   private serial = 0;
-  private flushWaiters: FlushWaiter[] = [];
   private unobserved: LanceError[] = [];
   private state: State = 'open';
   private fatal: LanceError | undefined;
@@ -116,10 +110,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   /** Resolves once every batch holding a record accepted before the call has settled. */
   flush(): Promise<void> {
     for (const lane of this.lanes.values()) lane.flush();
-    const mark = this.serial;
-    const oldest = this.oldestUnsettled();
-    if (oldest === undefined || oldest.serial >= mark) return Promise.resolve();
-    return new Promise<void>((resolve) => this.flushWaiters.push({ mark, resolve }));
+    return this.unsettled.waitFor(this.serial);
   }
 
   /**
@@ -414,28 +405,12 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     if (b.outcome !== undefined) return;
     b.outcome = outcome;
     b.frame = EMPTY;
-    this.unsettled.delete(b);
+    // Flush promises resolve in a later microtask, so they see the outcome delivered first.
+    this.unsettled.settled(b);
     this.budget.release(b.tlvBytes);
     b.ticket?.settle(outcome);
     this.outcomes.next(outcome);
-    if (this.flushWaiters.length > 0) this.wakeFlushWaiters();
     if (this.unsettled.size === 0) this.finishClose?.();
-  }
-
-  private oldestUnsettled(): Batch | undefined {
-    for (const b of this.unsettled) return b;
-    return undefined;
-  }
-
-  private wakeFlushWaiters(): void {
-    const oldest = this.oldestUnsettled();
-    const done = oldest === undefined ? Infinity : oldest.serial;
-    const keep: FlushWaiter[] = [];
-    for (const w of this.flushWaiters) {
-      if (w.mark <= done) w.resolve();
-      else keep.push(w);
-    }
-    this.flushWaiters = keep;
   }
 
   /** The connection is gone for good (session$ ended): fail everything, refuse what comes next. */
@@ -451,7 +426,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
 
   private shutdown(): void {
     this.state = 'closed';
-    for (const b of [...this.unsettled]) {
+    for (const b of this.unsettled.snapshot()) {
       this.fail(
         b,
         new ClosedError(
@@ -462,15 +437,12 @@ export class ProducerEngine implements LaneHost, AttributionSink {
       );
     }
     this.queue.drain();
-    const s = this.session;
     this.session = undefined;
     this.framesSub?.unsubscribe();
     this.drainSub?.unsubscribe();
     this.timeoutCheck?.unsubscribe();
     this.sessionsSub.unsubscribe();
-    void s;
-    for (const w of this.flushWaiters) w.resolve();
-    this.flushWaiters = [];
+    this.unsettled.releaseAll();
     if (this.upstreamError !== undefined) this.outcomes.error(this.upstreamError.error);
     else this.outcomes.complete();
   }
