@@ -47,8 +47,13 @@ export interface LanceServerOptions {
 export interface RestartOptions {
   /** Keep the port closed (connections refused) this long before listening again. */
   readonly downMs?: number;
-  /** Simulate a crash: connections are reset, owed acks and unsynced bytes are lost, segments stay active. */
-  readonly crash?: boolean;
+  /**
+   * Simulate a crash: connections are reset, owed acks are lost, segments stay active (and are
+   * rescanned at start). `true` is a power loss: bytes not yet synced are gone, though a consumer
+   * may already have read them. `'process'` is the server process dying: those bytes stay in the
+   * files, as the OS page cache keeps what the process wrote.
+   */
+  readonly crash?: boolean | 'process';
 }
 
 const DEFAULT_SEGMENT_MAX = 1024 * 1024 * 1024;
@@ -132,7 +137,7 @@ export class LanceServer {
    */
   async restart(options: RestartOptions = {}): Promise<void> {
     if (this.stopped) throw new Error('LanceServer: restart after stop');
-    await this.shutdown(options.crash === true);
+    await this.shutdown(options.crash === true || options.crash === 'process', options.crash === 'process');
     this.consumers.clear();
     if (options.downMs !== undefined && options.downMs > 0) await new Promise((r) => setTimeout(r, options.downMs));
     if (this.options.dataDir !== undefined) {
@@ -153,7 +158,7 @@ export class LanceServer {
     await this.shutdown(options.crash === true);
   }
 
-  private async shutdown(crash: boolean): Promise<void> {
+  private async shutdown(crash: boolean, keepUnsynced = false): Promise<void> {
     const listener = this.listener;
     this.listener = undefined;
     const closed = new Promise<void>((resolve) => (listener ? listener.close(() => resolve()) : resolve()));
@@ -164,7 +169,7 @@ export class LanceServer {
     // half-open listener from closing.
     for (const socket of this.sockets) socket.destroy();
     await closed;
-    if (this.options.dataDir !== undefined) this.store.close(!crash);
+    if (this.options.dataDir !== undefined) this.store.close(!crash, keepUnsynced);
   }
 
   private openStore(): TopicStore {

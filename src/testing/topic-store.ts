@@ -113,11 +113,11 @@ export class TopicStore {
   }
 
   /** Clean: active segments are closed and flushed first (graceful shutdown); otherwise a crash. */
-  close(clean: boolean): void {
+  close(clean: boolean, keepUnsynced = false): void {
     if (clean) {
       for (const t of this.byId.values()) t.log.closeActive();
       this.topic0?.closeActive();
     }
-    this.storage.close(clean);
+    this.storage.close(clean, keepUnsynced);
   }
 }

@@ -126,6 +126,18 @@ describe('crash recovery (§2.5, §4.1)', () => {
     expect(c.frames).toHaveLength(1);
     expect(server.topicBytes(1)).toHaveLength(0);
   });
+
+  it("a process crash keeps what was written but not synced (the page cache survives); the ack is still lost", async () => {
+    const dataDir = h.tempDir();
+    const server = await h.start({ dataDir, groupCommitMs: 60_000 });
+    const c = await h.connect(server);
+    c.send(createTopic('t'), ingest(1, 1, tlv('written')), ingest(2, 1, tlv('twice')));
+    await c.nextOne();
+    await new Promise((r) => setTimeout(r, 30));
+    await server.restart({ crash: 'process' });
+    expect(c.frames).toHaveLength(1); // no ack was sent
+    expect(Buffer.from(server.topicBytes(1))).toEqual(Buffer.concat([tlv('written'), tlv('twice')]));
+  });
 });
 
 describe('segments and retention (§2.5)', () => {

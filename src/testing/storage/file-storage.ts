@@ -78,17 +78,21 @@ class TopicFiles implements SegmentSink {
     return f.fd === undefined ? f.path : join(this.dir, `${s.startIndex}_${s.startTsNs}-${s.endTsNs}.lnc`);
   }
 
+  /** Writes pending bytes (no sync); true if there were any. */
+  write(f: SegmentFile): boolean {
+    if (f.fd === undefined || f.pending.length === 0) return false;
+    const bufs = f.pending;
+    f.pending = [];
+    const expected = bufs.reduce((n, b) => n + b.length, 0);
+    const written = fs.writevSync(f.fd, bufs as NodeJS.ArrayBufferView[]);
+    if (written !== expected) throw new Error(`short write: ${written} of ${expected} bytes`);
+    return true;
+  }
+
   /** Writes pending bytes, fdatasyncs, and performs a requested close + rename. */
   flush(f: SegmentFile, s: Segment | undefined): void {
     if (f.fd === undefined) return;
-    if (f.pending.length > 0) {
-      const bufs = f.pending;
-      f.pending = [];
-      const expected = bufs.reduce((n, b) => n + b.length, 0);
-      const written = fs.writevSync(f.fd, bufs as NodeJS.ArrayBufferView[]);
-      if (written !== expected) throw new Error(`short write: ${written} of ${expected} bytes`);
-      fs.fdatasyncSync(f.fd);
-    }
+    if (this.write(f)) fs.fdatasyncSync(f.fd);
     if (f.closeRequested) {
       fs.closeSync(f.fd);
       f.fd = undefined;
@@ -230,8 +234,9 @@ export class FileStorage implements Storage {
     }
   }
 
-  close(clean: boolean): void {
+  close(clean: boolean, keepUnsynced = false): void {
     if (clean) this.sync();
+    else if (keepUnsynced) for (const [f, t] of this.dirty) t.write(f);
     this.dirty.clear();
     for (const t of this.topics.values()) t.closeAll();
     this.topics.clear();

@@ -35,6 +35,10 @@ export interface Storage {
   topicDeleted(meta: TopicMeta): void;
   /** Makes every appended byte durable (fsync). Throwing closes the connections waiting for acks (§2.3.1). */
   sync(): void;
-  /** `clean`: flush and close segments, as a graceful shutdown does; otherwise a crash (unsynced bytes lost). */
-  close(clean: boolean): void;
+  /**
+   * `clean`: flush and close segments, as a graceful shutdown does. Otherwise a crash: a power loss
+   * drops the bytes not yet synced; a process crash (`keepUnsynced`) leaves them in the files, as
+   * the OS page cache would, but still unsynced and with segments left active.
+   */
+  close(clean: boolean, keepUnsynced?: boolean): void;
 }
