@@ -9,6 +9,7 @@ import { HEADER_SIZE } from '../../src/wire/constants';
 import { headerCrc, type Frame } from '../../src/wire/frame';
 import { InvalidFrameError } from '../../src/wire/errors';
 import { TIMEOUT_MS, fromHex, hostileBytes, mutated, params, vectorFrames, vectors } from './fuzz-kit';
+import { cutAt } from '../helpers/chunks';
 
 const MAX = 64;
 
@@ -19,16 +20,6 @@ const stream = fc.oneof(hostileBytes([...vectorFrames, ...vectors.negative.map((
 /** Cut points for pushing a stream in pieces. */
 const cuts = fc.array(fc.nat({ max: 500 }), { maxLength: 8 });
 
-function chunksOf(bytes: Uint8Array, cutPoints: number[]): Uint8Array[] {
-  const points = [...new Set(cutPoints.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of [...points, bytes.length]) {
-    out.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  return out;
-}
 
 type Outcome = { frames: Frame[]; error: InvalidFrameError | undefined };
 
@@ -58,7 +49,7 @@ describe('FrameDecoder fuzz', () => {
     () => {
       fc.assert(
         fc.property(stream, cuts, (bytes, c) => {
-          run(new FrameDecoder({ maxPayloadLength: MAX }), chunksOf(bytes, c));
+          run(new FrameDecoder({ maxPayloadLength: MAX }), cutAt(bytes, c));
         }),
         params(),
       );
@@ -72,7 +63,7 @@ describe('FrameDecoder fuzz', () => {
       fc.assert(
         fc.property(stream, cuts, (bytes, c) => {
           const whole = run(new FrameDecoder({ maxPayloadLength: MAX }), [bytes]);
-          const pieces = run(new FrameDecoder({ maxPayloadLength: MAX }), chunksOf(bytes, c));
+          const pieces = run(new FrameDecoder({ maxPayloadLength: MAX }), cutAt(bytes, c));
           expect(pieces.error === undefined).toBe(whole.error === undefined);
           // On failure, `push` throws away the frames of the failing chunk: compare only successes.
           if (whole.error === undefined) {

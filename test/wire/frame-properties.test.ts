@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { FrameDecoder, InvalidFrameError, encodeFrame, type Frame } from './wire-api';
+import { cutAt } from '../helpers/chunks';
 
 const u64 = fc.bigInt({ min: 0n, max: 0xffff_ffff_ffff_ffffn });
 const u32 = fc.nat({ max: 0xffff_ffff });
@@ -12,17 +13,6 @@ const frameArb = fc.record({
   payload: fc.uint8Array({ maxLength: 300 }),
 });
 
-/** Cuts `bytes` at the given (sorted, deduplicated) positions. */
-function cut(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of [...points, bytes.length]) {
-    out.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  return out;
-}
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -50,7 +40,7 @@ describe('FrameDecoder properties', () => {
         const stream = concat(frames.map((f) => encodeFrame(f)));
         const d = new FrameDecoder();
         const out: Frame[] = [];
-        for (const part of cut(stream, cuts)) out.push(...d.push(part));
+        for (const part of cutAt(stream, cuts)) out.push(...d.push(part));
         expect(out).toEqual(frames);
         expect(d.bufferedBytes).toBe(0);
       }),
