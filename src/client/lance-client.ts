@@ -18,6 +18,7 @@ import type { FetchResponse } from '../wire/payloads/fetch.js';
 import type { CommitAck, SubscribeAck } from '../wire/payloads/subscription.js';
 import type { RetentionInfo, TopicInfo } from '../wire/payloads/topic-response.js';
 import { ClientConfig } from './config.js';
+import { asyncDispose } from '../rx/dispose.js';
 
 export interface ConnectOptions {
   readonly signal?: AbortSignal;
@@ -27,7 +28,6 @@ export interface ConnectOptions {
 
 export type { CallOptions };
 
-const asyncDispose: symbol = (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('Symbol.asyncDispose');
 
 export class LanceClient {
   private readonly hold: Subscription;

@@ -28,6 +28,7 @@ import type { ProducerStats } from '../rx/producer/stats.js';
 import { nextProducerRole } from '../rx/producer/roles.js';
 import { InvalidArgumentError, type LanceError } from '../wire/errors.js';
 import { ProducerConfig } from './producer-config.js';
+import { asyncDispose } from '../rx/dispose.js';
 
 export interface SendOptions {
   /** Aborts the wait for buffer room (AbortedError); a record already taken is not recalled. */
@@ -46,7 +47,6 @@ export interface ProducerConnectOptions {
   readonly lanceOptions?: Partial<LanceOptions>;
 }
 
-const asyncDispose: symbol = (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('Symbol.asyncDispose');
 const RESOLVED = Promise.resolve();
 
 export class Producer {

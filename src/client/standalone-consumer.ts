@@ -32,6 +32,7 @@ import { retryWithBackoff } from '../rx/operators/retry-with-backoff.js';
 import type { Session } from '../rx/session.js';
 import { ClosedError, InvalidArgumentError } from '../wire/errors.js';
 import { StandaloneConfig } from './standalone-config.js';
+import { asyncDispose } from '../rx/dispose.js';
 
 /** What the consumer needs from the core: `Lance` satisfies it. */
 export interface ConsumerHost {
@@ -54,7 +55,6 @@ export interface StandaloneOpenOptions {
   readonly signal?: AbortSignal;
 }
 
-const asyncDispose: symbol = (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('Symbol.asyncDispose');
 
 export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
   private readonly reader: TopicReader;

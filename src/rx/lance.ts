@@ -30,6 +30,7 @@ import type { SeekPosition } from './consumer/seek-position.js';
 import { createProducer, type RxProducer } from './producer/create-producer.js';
 import type { ProducerOptions } from './producer/options.js';
 import { nextProducerRole } from './producer/roles.js';
+import { asyncDispose } from './dispose.js';
 
 export interface CallOptions {
   /** Deadline to get a connection, then deadline for the reply, per attempt. Default `requestTimeoutMs`. */
@@ -49,7 +50,6 @@ function holding<T>(hold$: Observable<unknown>, call: Observable<T>): Observable
   });
 }
 
-const asyncDispose: symbol = (Symbol as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for('Symbol.asyncDispose');
 
 export class Lance {
   readonly options: ResolvedOptions;
