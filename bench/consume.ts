@@ -6,7 +6,7 @@
  *   npx ts-node --transpile-only bench/consume.ts
  *   BENCH_RECORDS=4000000 BENCH_RUNS=5 npx ts-node --transpile-only bench/consume.ts
  */
-import { fork } from 'node:child_process';
+import { spawnServer } from './lib/spawn-server';
 import { lastValueFrom, takeWhile } from 'rxjs';
 import { StandaloneConfig } from '../src/client/standalone-config';
 import { StandaloneConsumer } from '../src/client/standalone-consumer';
@@ -18,14 +18,6 @@ const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 2_000_000);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const RECORD_SIZE = 100;
 const FETCH = 1024 * 1024;
-
-async function serve(): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { LanceServer } = require('../src/testing') as typeof import('../src/testing');
-  const server = await LanceServer.start({ host: '127.0.0.1', port: 0, groupCommitMs: 0 });
-  process.send!({ port: server.port });
-  process.on('disconnect', () => process.exit(0));
-}
 
 interface Run {
   readonly records: number;
@@ -82,13 +74,9 @@ const rate = (r: Run) => ({ recordsPerSec: Math.round((r.records / r.ms) * 1000)
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
-  const child = fork(__filename, ['serve'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const server = await spawnServer({ host: '127.0.0.1', port: 0, groupCommitMs: 0 });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once('message', (m: { port: number }) => resolve(m.port));
-      child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    });
-    const address = `127.0.0.1:${port}`;
+    const address = `127.0.0.1:${server.port}`;
     const raw = await RawConnection.open(address);
     const topicId = await raw.createTopic(`bench-consume-${process.pid}`);
     const tFill = performance.now();
@@ -119,13 +107,11 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    child.kill();
+    await server.stop();
   }
 }
 
-if (process.argv[2] === 'serve') void serve();
-else
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
