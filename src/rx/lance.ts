@@ -248,10 +248,7 @@ export class Lance {
       const live = this.closed ? undefined : this.roles.get('control')?.current;
       return live ? holding(session$, call(live, timeoutMs)) : waitAndCall$;
     }).pipe(
-      catchError((err: unknown) => {
-        if (err instanceof NotLeaderError) this.redirect(err);
-        return throwError(() => err);
-      }),
+      // A NOT_LEADER reply already ended the socket (live-session.ts), so the retry reaches the leader.
       retry<T>({
         delay: (err: unknown, n: number) =>
           (err instanceof ForwardFailedError || err instanceof NotLeaderError) && n <= requestRetries
@@ -260,12 +257,5 @@ export class Lance {
       }),
     );
     return withSignal(attempt$, options.signal);
-  }
-
-  /** NOT_LEADER: send the next control socket (and every role's next one) to the leader. */
-  private redirect(err: NotLeaderError): void {
-    if (err.leaderAddr !== undefined) this.ring.redirectTo(err.leaderAddr);
-    // "leader unknown": fail over to the next seed instead.
-    this.roles.get('control')?.current?.kill(err);
   }
 }

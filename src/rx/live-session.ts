@@ -9,7 +9,7 @@ import { type SchedulerLike, type Subscriber, type Subscription, Observable, Sub
 import type { Transport } from '../transport/types.js';
 import { Command } from '../wire/constants.js';
 import { commandOf, encodeControl, encodeKeepalive, frameKind } from '../wire/control.js';
-import { ConnectionError, LanceError, TimeoutError } from '../wire/errors.js';
+import { ConnectionError, LanceError, NotLeaderError, TimeoutError } from '../wire/errors.js';
 import { errorFromServerText } from '../wire/classify.js';
 import type { Frame } from '../wire/frame.js';
 import { fromUtf8 } from '../wire/bytes.js';
@@ -175,10 +175,13 @@ export class LiveSession implements Session {
     if (!p) return; // an ErrorResponse to an ingest (producer sessions read those on frames$)
     p.deadline?.unsubscribe();
     const s = p.subscriber;
-    if (!s) return;
     if (frameKind(frame) === 'control' && commandOf(frame) === Command.ERROR_RESPONSE) {
-      s.error(errorFromServerText(fromUtf8(frame.payload)));
-    } else {
+      const err = errorFromServerText(fromUtf8(frame.payload));
+      s?.error(err);
+      // The server says this node is the wrong one: whoever asked, this socket's role reconnects
+      // to the named leader (or the next seed), which role-connection does on a session error.
+      if (err instanceof NotLeaderError) this.kill(err);
+    } else if (s) {
       s.next(frame);
       s.complete();
     }

@@ -21,14 +21,13 @@ import {
   of,
   switchMap,
   takeUntil,
-  tap,
   throwError,
 } from 'rxjs';
 import { autoCommit } from '../operators/auto-commit.js';
 import { catchingUp } from '../operators/catching-up.js';
 import { retryWithBackoff } from '../operators/retry-with-backoff.js';
 import type { Session } from '../session.js';
-import { ClosedError, InvalidArgumentError, LanceError, NotLeaderError, ServerCatchingUpError } from '../../wire/errors.js';
+import { ClosedError, InvalidArgumentError, LanceError, ServerCatchingUpError } from '../../wire/errors.js';
 import { offsetCommitter, resolveConsumerId } from './offset-committer.js';
 import {
   type ConsumeOptions,
@@ -101,12 +100,7 @@ export function consumeTopic(
         catchError((err: unknown) => (err instanceof ClosedError ? EMPTY : throwError(() => err))),
         endWith(true),
       );
-      return concat(resolve, loop).pipe(
-        // NOT_LEADER fails the Fetch, not the socket: end the session with it so the core
-        // reconnects to the named leader (the retry then waits for that session).
-        tap({ error: (err: unknown) => err instanceof NotLeaderError && session.kill(err) }),
-        takeUntil(ended),
-      );
+      return concat(resolve, loop).pipe(takeUntil(ended));
     };
 
     const batches = defer(() => (store && consumerId !== undefined ? store.load(topicId, consumerId) : of(undefined))).pipe(
