@@ -78,9 +78,9 @@ export class LanceClient {
   async deleteTopic(topicId: number, o?: CallOptions): Promise<void> {
     await this.run(admin.deleteTopic$(this.lance, topicId, o), o);
   }
-  /** Keepalive round trip, in seconds (like the Python client). */
-  async ping(o?: CallOptions): Promise<number> {
-    return (await this.run(this.lance.ping$(o), o)) / 1000;
+  /** Keepalive round trip in milliseconds: the one unit `ping` has everywhere in this client (`Lance.ping`, `lnc ping`). */
+  ping(o?: CallOptions): Promise<number> {
+    return this.run(this.lance.ping$(o), o);
   }
   getClusterStatus(o?: CallOptions): Promise<ClusterStatus> {
     return this.run(admin.getClusterStatus$(this.lance, o), o);

@@ -3,7 +3,7 @@
  * `isRetryable()` verdict that retry policies read (never the message text).
  *
  * ESM and CJS copies of this module can both be loaded in one process (the dual-package hazard), so
- * `instanceof` is answered by a brand and the `code`, not by prototype identity.
+ * `instanceof` is answered by prototype identity or, across copies, by a brand and the `code`.
  */
 
 const BRAND = Symbol.for('lnc-client.LanceError');
@@ -61,6 +61,9 @@ export class LanceError extends Error {
 
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null) return false;
+    // The ordinary prototype walk first: it answers `Sub.prototype instanceof LanceError`, which the
+    // brand cannot (prototypes carry no instance brand) and which code that sorts error classes uses.
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     if ((value as { [BRAND]?: unknown })[BRAND] !== true) return false;
     const code = (this as typeof LanceError).code;
     return code === undefined || (value as LanceError).code === code;

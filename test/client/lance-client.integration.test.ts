@@ -2,7 +2,7 @@
 import { firstValueFrom } from 'rxjs';
 import { LanceClient } from '../../src/client/lance-client';
 import { ClientConfig } from '../../src/client/config';
-import { LanceServer } from '../../src/testing';
+import { FaultProxy, LanceServer } from '../../src/testing';
 import { Command, U64_MAX } from '../../src/wire/constants';
 import { decodeRecords } from '../../src/wire/tlv';
 import { ingest, uniqueName } from './helpers';
@@ -49,8 +49,25 @@ describe('LanceClient admin operations (embedded server)', () => {
   it('ping and cluster status', async () => {
     const rtt = await client.ping();
     expect(rtt).toBeGreaterThan(0);
-    expect(rtt).toBeLessThan(1);
+    expect(rtt).toBeLessThan(1000);
     expect(await client.getClusterStatus()).toMatchObject({ mode: 'standalone', isLeader: true, nodeId: 0, nodeCount: 1 });
+  });
+
+  it('ping is in milliseconds, as Lance.ping is: 40 ms of one-way latency reads as about 80', async () => {
+    const proxy = await FaultProxy.start({ target: server.address });
+    const slow = await LanceClient.connect(ClientConfig.fromAddress(proxy.address));
+    try {
+      await slow.ping();
+      proxy.setLatency(40);
+      const [viaClient, viaLance] = [await slow.ping(), await slow.lance.ping()];
+      for (const rtt of [viaClient, viaLance]) {
+        expect(rtt).toBeGreaterThanOrEqual(70);
+        expect(rtt).toBeLessThan(5000);
+      }
+    } finally {
+      await slow.close();
+      await proxy.stop();
+    }
   });
 
   it('fetch, CatchingUp, subscribe, commit and unsubscribe', async () => {

@@ -1,4 +1,6 @@
-import { ConnectionError, LanceError, NotLeaderError, TopicNotFoundError, isLanceError } from '../../src/wire/errors';
+import * as errors from '../../src/wire/errors';
+import { ConnectionError, LanceError, NotLeaderError, TimeoutError, TopicNotFoundError, isLanceError } from '../../src/wire/errors';
+import { TlsVerificationError } from '../../src/transport/errors';
 
 describe('LanceError', () => {
   it('answers instanceof by code, so a copy of the class from another module instance matches', () => {
@@ -13,6 +15,19 @@ describe('LanceError', () => {
     Object.defineProperty(foreign, Symbol.for('lnc-client.LanceError'), { value: true });
     expect(foreign).toBeInstanceOf(TopicNotFoundError);
     expect(isLanceError(new Error('plain'))).toBe(false);
+  });
+
+  it('answers for classes too: Sub.prototype instanceof LanceError, as code that sorts error classes asks', () => {
+    const classes = Object.values(errors).filter((v): v is typeof LanceError => typeof v === 'function' && v.prototype instanceof Error);
+    expect(classes.length).toBeGreaterThan(15);
+    for (const C of classes) {
+      if (C === LanceError) continue;
+      expect([C.name, C.prototype instanceof LanceError]).toEqual([C.name, true]);
+    }
+    expect(TlsVerificationError.prototype instanceof ConnectionError).toBe(true);
+    expect(TimeoutError.prototype instanceof ConnectionError).toBe(false);
+    expect(new TimeoutError('t')).not.toBeInstanceOf(ConnectionError);
+    expect(Error.prototype instanceof LanceError).toBe(false);
   });
 
   it('keeps the server text and the leader address', () => {

@@ -4,9 +4,9 @@ import type { LanceClient } from '../../client/lance-client.js';
 export async function pingCommand(client: LanceClient, count: number, print: (s: string) => void): Promise<void> {
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
-    const secs = await client.ping();
-    samples.push(secs * 1000);
-    print(`pong from ${client.lance.options.servers[0] ?? '?'}: ${(secs * 1000).toFixed(3)} ms`);
+    const ms = await client.ping();
+    samples.push(ms);
+    print(`pong from ${client.lance.options.servers[0] ?? '?'}: ${ms.toFixed(3)} ms`);
   }
   samples.sort((a, b) => a - b);
   const p50 = samples[Math.floor(samples.length / 2)] ?? 0;
