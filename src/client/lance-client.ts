@@ -64,7 +64,7 @@ export class LanceClient {
   }
   /** Create, or find the existing topic of that name (with retries, like the Rust client). */
   ensureTopic(name: string, o?: admin.EnsureTopicOptions): Promise<TopicInfo> {
-    return this.run(admin.ensureTopic$(this.lance, name, { scheduler: this.lance.options.scheduler, ...o }), o);
+    return this.run(admin.ensureTopic$(this.lance, name, o), o);
   }
   listTopics(o?: CallOptions): Promise<TopicInfo[]> {
     return this.run(admin.listTopics$(this.lance, o), o);

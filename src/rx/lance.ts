@@ -9,7 +9,9 @@
  * await lance.close();
  */
 import { EMPTY, Observable, ReplaySubject, catchError, defer, exhaustMap, filter, merge, retry, switchMap, take, throwError, throwIfEmpty, timeout, timer } from 'rxjs';
-import { ClosedError, ForwardFailedError, NotLeaderError, TimeoutError } from '../wire/errors.js';
+import { ClosedError, ConnectionError, ForwardFailedError, NotLeaderError } from '../wire/errors.js';
+import { commandName } from '../wire/control.js';
+import { Deadline } from './deadline.js';
 import { Command } from '../wire/constants.js';
 import { encodeAuthenticate } from '../wire/payloads/auth.js';
 import type { Frame } from '../wire/frame.js';
@@ -33,7 +35,11 @@ import { nextProducerRole } from './producer/roles.js';
 import { asyncDispose } from './dispose.js';
 
 export interface CallOptions {
-  /** Deadline to get a connection, then deadline for the reply, per attempt. Default `requestTimeoutMs`. */
+  /**
+   * The call's one deadline: waiting for a connection, every attempt and every retry of a
+   * NOT_LEADER / FORWARD_FAILED reply included. Default `requestTimeoutMs`. When it passes, the call
+   * fails with a `TimeoutError` whose `cause` is the last underlying failure.
+   */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
 }
@@ -59,6 +65,8 @@ export class Lance {
   private readonly closing = new ReplaySubject<void>(1);
   private readonly producers = new Set<RxProducer>();
   private closed = false;
+  /** Some role reached a server once: from then on, a call waits out reconnects (within its deadline). */
+  private everConnected = false;
   private readonly closed$: Observable<never>;
 
   constructor(options: LanceOptions = {}) {
@@ -111,7 +119,7 @@ export class Lance {
    * any other error, including a lost connection (outcome unknown), goes to the caller.
    */
   request$(command: number, payload?: Uint8Array, options: CallOptions = {}): Observable<Frame> {
-    return this.withRetries((s, timeoutMs) => s.request$(command, payload, timeoutMs), options);
+    return this.withRetries((s, timeoutMs) => s.request$(command, payload, timeoutMs), options, commandName(command));
   }
 
   request(command: number, payload?: Uint8Array, options: CallOptions = {}): Promise<Frame> {
@@ -153,7 +161,7 @@ export class Lance {
 
   /** Keepalive round trip on the control socket, in ms. */
   ping$(options: CallOptions = {}): Observable<number> {
-    return this.withRetries((s, timeoutMs) => s.ping$(timeoutMs), options);
+    return this.withRetries((s, timeoutMs) => s.ping$(timeoutMs), options, 'ping');
   }
 
   ping(options: CallOptions = {}): Promise<number> {
@@ -210,6 +218,9 @@ export class Lance {
         token: () => this.#token,
         closing$: this.closing,
         isClosed: () => this.closed,
+        connected: () => {
+          this.everConnected = true;
+        },
         // Engines get a fresh role each ('consumer:7'), so forget one once its socket is released
         // and nobody watches its state$: a long-lived Lance that re-subscribes topic$ all day must
         // not accumulate them. A watched role is kept, so its state$ keeps reporting reconnects.
@@ -227,35 +238,72 @@ export class Lance {
     return defer(() => (this.closed ? throwError(() => new ClosedError('the client is closed')) : this.role(role).session$));
   }
 
-  /** Runs `call` on the control session, retrying server-side transitions; ends with ClosedError on close. */
-  private withRetries<T>(call: (s: LiveSession, timeoutMs: number) => Observable<T>, options: CallOptions): Observable<T> {
-    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+  /**
+   * Runs `call` on the control session, retrying server-side transitions (FORWARD_FAILED, NOT_LEADER)
+   * within ONE deadline: waiting for a connection, every attempt and every backoff draw on the same
+   * `timeoutMs`. Ends with ClosedError on close.
+   */
+  private withRetries<T>(call: (s: LiveSession, timeoutMs: number) => Observable<T>, options: CallOptions, what: string): Observable<T> {
     const { scheduler, requestRetries, reconnect } = this.options;
-    const session$ = this.liveSession$('control');
-    // Slow path: wait (at most timeoutMs) for a session, then hold session$ while the call is in
-    // flight; session$ completes on close(), hence throwIfEmpty.
-    const waitAndCall$ = session$.pipe(
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    const calls$ = defer(() => {
+      const d = new Deadline(timeoutMs, scheduler, () => `${what} (servers ${this.options.servers.join(', ')})`);
+      const attempt$ = defer(() => {
+        d.attempts++;
+        // Hot path (a live session): call it directly, no timer and no operator chain; close() reaches
+        // the call through the session, which dies with ClosedError.
+        const live = this.closed ? undefined : this.roles.get('control')?.current;
+        return live ? holding(this.liveSession$('control'), call(live, d.remaining())) : this.waitAndCall(call, d);
+      });
+      return attempt$.pipe(
+        // A NOT_LEADER reply already ended the socket (live-session.ts), so the retry reaches the leader.
+        retry<T>({
+          delay: (err: unknown, n: number) => {
+            if (!(err instanceof ForwardFailedError || err instanceof NotLeaderError) || n > requestRetries) return throwError(() => err);
+            d.lastError = err;
+            const wait = backoffDelay(n, reconnect);
+            return d.exceededBy(wait) ? throwError(() => d.error()) : merge(timer(wait, scheduler), this.closed$);
+          },
+        }),
+        catchError((err: unknown) => throwError(() => d.explain(err))),
+      );
+    });
+    return withSignal(calls$, options.signal);
+  }
+
+  /**
+   * The slow path: no live control session. Wait for one (within the deadline), then hold session$
+   * while the call is in flight; session$ completes on close(), hence throwIfEmpty. While no server
+   * has ever answered, one failed round of the seed list ends the call with that failure: waiting
+   * cannot help a wrong address, and a caller deserves ECONNREFUSED now rather than a timeout later.
+   */
+  private waitAndCall<T>(call: (s: LiveSession, timeoutMs: number) => Observable<T>, d: Deadline): Observable<T> {
+    const servers = this.options.servers;
+    const gaveUp$ =
+      this.everConnected || this.options.waitForConnection
+        ? EMPTY
+        : this.state$('control').pipe(
+            filter((s) => s.type === 'reconnecting' && s.attempt >= servers.length),
+            switchMap((s) =>
+              throwError(() => {
+                const cause = s.type === 'reconnecting' ? s.error : undefined;
+                const detail = cause instanceof Error ? `: ${cause.message}` : '';
+                return new ConnectionError(`no server reachable (tried ${servers.join(', ')})${detail}`, { cause });
+              }),
+            ),
+          );
+    const connected$ = this.liveSession$('control').pipe(
       // Only the wait: the call has its own deadline (timeoutAfter's `each` would also time the gap
       // to the next session while the call is in flight).
-      timeout({ first: timeoutMs, with: () => throwError(() => new TimeoutError(`no control connection within ${timeoutMs} ms`)), scheduler }),
-      exhaustMap((s) => call(s, timeoutMs)),
-      take(1),
-      throwIfEmpty(() => new ClosedError('the client was closed')),
+      timeout({ first: d.remaining(), with: () => throwError(() => d.error(d.lastError ?? this.lastConnectFailure())), scheduler: this.options.scheduler }),
+      exhaustMap((s) => call(s, d.remaining())),
     );
-    // Hot path (a live session): call it directly, no timer and no operator chain; close() reaches
-    // the call through the session, which dies with ClosedError.
-    const attempt$ = defer(() => {
-      const live = this.closed ? undefined : this.roles.get('control')?.current;
-      return live ? holding(session$, call(live, timeoutMs)) : waitAndCall$;
-    }).pipe(
-      // A NOT_LEADER reply already ended the socket (live-session.ts), so the retry reaches the leader.
-      retry<T>({
-        delay: (err: unknown, n: number) =>
-          (err instanceof ForwardFailedError || err instanceof NotLeaderError) && n <= requestRetries
-            ? merge(timer(backoffDelay(n, reconnect), scheduler), this.closed$)
-            : throwError(() => err),
-      }),
-    );
-    return withSignal(attempt$, options.signal);
+    return merge(connected$, gaveUp$).pipe(take(1), throwIfEmpty(() => new ClosedError('the client was closed')));
+  }
+
+  /** Why the control role is not connected, if it knows. */
+  private lastConnectFailure(): unknown {
+    const s = this.roles.get('control')?.state.value;
+    return s?.type === 'reconnecting' || s?.type === 'closed' ? s.error : undefined;
   }
 }

@@ -35,8 +35,14 @@ export interface LanceOptions {
   /** How long a role's socket outlives its last user (saves churn on quick resubscribes). Default 1000. */
   readonly graceMs?: number;
   readonly reconnect?: ReconnectOptions;
-  /** Retries of a request answered FORWARD_FAILED or NOT_LEADER. Default 10. */
+  /** Retries of a request answered FORWARD_FAILED or NOT_LEADER (all within the call's deadline). Default 10. */
   readonly requestRetries?: number;
+  /**
+   * Until some server has answered once, a call fails after one failed round of `servers` (with the
+   * connection error as its cause) instead of waiting out its deadline. `true` makes calls wait for a
+   * server that is still starting (nats.js `waitOnFirstConnect`). Default false.
+   */
+  readonly waitForConnection?: boolean;
   /** Largest frame payload accepted from the server. Default 16 MiB. */
   readonly maxPayloadLength?: number;
   /** Where every timer runs; inject a TestScheduler for marble tests. Default asyncScheduler. */
@@ -54,6 +60,7 @@ export interface ResolvedOptions {
   readonly graceMs: number;
   readonly reconnect: Required<Omit<ReconnectOptions, 'reconnectDelay'>> & Pick<ReconnectOptions, 'reconnectDelay'>;
   readonly requestRetries: number;
+  readonly waitForConnection: boolean;
   readonly maxPayloadLength: number | undefined;
   readonly scheduler: SchedulerLike;
   readonly connector: Connector;
@@ -82,6 +89,7 @@ export function resolveOptions(o: LanceOptions): ResolvedOptions {
       ...(r.reconnectDelay ? { reconnectDelay: r.reconnectDelay } : {}),
     },
     requestRetries: nonNegative(o.requestRetries, 10, 'requestRetries'),
+    waitForConnection: o.waitForConnection ?? false,
     maxPayloadLength: o.maxPayloadLength,
     scheduler: o.scheduler ?? asyncScheduler,
     connector: o.connector ?? connectNode,

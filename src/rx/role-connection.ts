@@ -32,6 +32,8 @@ export interface RoleContext {
   readonly token: () => string | undefined;
   readonly closing$: Observable<void>;
   readonly isClosed: () => boolean;
+  /** A session of this role went live. */
+  readonly connected?: () => void;
   /** The role's socket was released (last user gone after the grace period, or a fatal error). */
   readonly released?: () => void;
 }
@@ -60,6 +62,7 @@ export class RoleConnection {
         tap({
           next: (s) => {
             this.live = s;
+            ctx.connected?.();
             this.state.next({ type: 'connected', role, address, epoch: s.epoch });
           },
           // Any role that learns the leader (a producer's ingest answered NOT_LEADER, say) sends every

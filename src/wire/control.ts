@@ -33,3 +33,10 @@ export function commandOf(frame: Pick<Frame, 'batchId'>): number {
 export function isErrorResponse(frame: Frame): boolean {
   return frameKind(frame) === 'control' && commandOf(frame) === Command.ERROR_RESPONSE;
 }
+
+const COMMAND_NAMES = new Map<number, string>(Object.entries(Command).map(([name, code]) => [code, name]));
+
+/** `CREATE_TOPIC` for 0x10: for messages that say what was tried. */
+export function commandName(code: number): string {
+  return COMMAND_NAMES.get(code) ?? `command 0x${code.toString(16).padStart(2, '0')}`;
+}

@@ -3,6 +3,8 @@ import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { ClientConfig } from '../../src/client/config';
 import { LanceClient } from '../../src/client/lance-client';
 import { Lance } from '../../src/rx/lance';
+import { listTopics$ } from '../../src/rx/admin';
+import { ConnectionError } from '../../src/wire/errors';
 import { LanceServer } from '../../src/testing';
 import { FaultProxy } from '../../src/testing/fault-proxy';
 import { TlsVerificationError } from '../../src/transport/errors';
@@ -47,6 +49,31 @@ describe('reconnect', () => {
     await waitState(client.lance, (x) => x.type === 'connected');
     expect(await client.getTopic(t.id)).toMatchObject({ id: t.id });
     expect(states).toContain('reconnecting');
+  });
+});
+
+describe('fail fast, one deadline', () => {
+  it('Rx admin calls against a closed port fail at once with the refusal as cause, not after 30 s', async () => {
+    const lance = new Lance({ servers: [`127.0.0.1:${await closedPort()}`], reconnect: fast });
+    cleanup.push(() => lance.close());
+    const t0 = Date.now();
+    const err = await firstValueFrom(listTopics$(lance)).catch((e: unknown) => e);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(((err as Error).cause as { cause?: { code?: string } }).cause?.code).toBe('ECONNREFUSED');
+    expect(await lance.ping().catch((e: unknown) => e)).toBeInstanceOf(ConnectionError);
+  });
+
+  it('a call with timeoutMs 2000 against a leaderless node settles within 3 s, NOT_LEADER as its cause', async () => {
+    const s = await server();
+    // Retries that never run out: only the deadline can end this call.
+    const client = await LanceClient.connect(ClientConfig.fromAddress(s.address).withReconnect(fast), { lanceOptions: { requestRetries: 1e6 } });
+    cleanup.push(() => client.close());
+    s.faults.notLeader(null, { admin: 1e6 });
+    const t0 = Date.now();
+    const err = await client.createTopic(uniqueName('leaderless'), { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(err).toMatchObject({ code: 'TIMEOUT', cause: { code: 'NOT_LEADER' } });
   });
 });
 

@@ -9,6 +9,11 @@ import { errorReply, jsonReply, scriptedNetwork, topicJson } from '../rx/fake-se
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const outcome = map((f: { batchId: bigint }) => `ok:${Number(f.batchId & 0xffn)}`);
 const code = catchError((e: unknown) => of(e instanceof LanceError ? e.code : String(e)));
+/** An error's code and its cause's: the deadline's errors must say why the call waited. */
+const codeAndCause = catchError((e: unknown) => {
+  const c = (e as { cause?: unknown }).cause;
+  return of(`${e instanceof LanceError ? e.code : String(e)} ← ${c instanceof LanceError ? c.code : String(c)}`);
+});
 
 describe('connection core: requests (virtual time)', () => {
   it('matches replies FIFO: each request gets the reply in its position', () => {
@@ -44,12 +49,49 @@ describe('connection core: requests (virtual time)', () => {
     });
   });
 
-  it('a request waiting for a connection times out when none comes', () => {
+  it('while no server ever answered, a request fails after one round of the seeds, with the refusal as its cause', () => {
     const scheduler = newScheduler();
     scheduler.run(({ expectObservable }) => {
       const s = scriptedNetwork({ scheduler, accept: () => 'refuse' });
+      const lance = new Lance({ servers: ['a:1', 'b:1'], connector: s.network.connector, scheduler, keepaliveMs: 0, reconnect: { baseMs: 10, random: () => 1 } });
+      // a:1 refuses at 0, b:1 after the 10 ms backoff: the round is over.
+      expectObservable(lance.request$(Command.LIST_TOPICS, undefined, { timeoutMs: 5000 }).pipe(codeAndCause)).toBe('10ms (a|)', {
+        a: 'CONNECTION ← CONNECTION',
+      });
+    });
+  });
+
+  it('waitForConnection: true waits out the deadline instead; the TimeoutError names the last refusal', () => {
+    const scheduler = newScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const s = scriptedNetwork({ scheduler, accept: () => 'refuse' });
+      const lance = new Lance({ connector: s.network.connector, scheduler, keepaliveMs: 0, waitForConnection: true, reconnect: { baseMs: 10, random: () => 1 } });
+      expectObservable(lance.request$(Command.LIST_TOPICS, undefined, { timeoutMs: 50 }).pipe(codeAndCause)).toBe('50ms (a|)', { a: 'TIMEOUT ← CONNECTION' });
+    });
+  });
+
+  it('once a server answered, a request waits for the reconnect within its deadline (and fails with the cause)', () => {
+    const scheduler = newScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const s = scriptedNetwork({ scheduler, accept: (_t, attempt) => (attempt === 1 ? 'open' : 'refuse'), reply: () => jsonReply(Command.TOPIC_RESPONSE, topicJson(1, 'a')) });
       const lance = new Lance({ connector: s.network.connector, scheduler, keepaliveMs: 0, reconnect: { baseMs: 10, random: () => 1 } });
-      expectObservable(lance.request$(Command.LIST_TOPICS, undefined, { timeoutMs: 50 }).pipe(code)).toBe('50ms (a|)', { a: 'TIMEOUT' });
+      expectObservable(lance.request$(Command.LIST_TOPICS).pipe(outcome)).toBe('(a|)', { a: 'ok:128' });
+      scheduler.schedule(() => s.network.sockets[0]!.fail(), 5);
+      expectObservable(lance.request$(Command.LIST_TOPICS, undefined, { timeoutMs: 100 }).pipe(codeAndCause), '10ms ^').toBe('110ms (a|)', {
+        a: 'TIMEOUT ← CONNECTION',
+      });
+    });
+  });
+
+  it('NOT_LEADER retries stop at the call deadline: a leaderless node fails the call on time, NOT_LEADER as the cause', () => {
+    const scheduler = newScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const s = scriptedNetwork({ scheduler, replyDelayMs: 5, reply: () => errorReply('NOT_LEADER: leader unknown') });
+      const lance = new Lance({ connector: s.network.connector, scheduler, keepaliveMs: 0, requestRetries: 100, reconnect: { baseMs: 40, random: () => 1 } });
+      const result = lance.request$(Command.CREATE_TOPIC, undefined, { timeoutMs: 200 }).pipe(codeAndCause);
+      // Replies at 5, 50 (backoff 40), 135 (backoff 80); the next backoff (160) would pass 200 ms, so
+      // the call fails at 135 rather than sleep into its deadline (before: 100 retries, ~10 minutes).
+      expectObservable(result).toBe('135ms (a|)', { a: 'TIMEOUT ← NOT_LEADER' });
     });
   });
 
