@@ -178,11 +178,6 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     this.outcomes.next({ type: dropped ? 'dropped' : 'rejected', topicId, seq, error });
   }
 
-  laneError(err: unknown): void {
-    // batchRecords only errors if its source does, and lanes never error their input: a bug.
-    this.failAll(asLanceError(err, 'producer pipeline failed'));
-  }
-
   unobservedFailure(err: LanceError): void {
     this.noteUnobserved(err);
   }

@@ -1,20 +1,26 @@
 /**
  * One topic's entrance to the engine: records in, batches out.
  *
- * Per record (the hot path): a size, a few checks, a budget reservation and a push into
- * `batchRecords` (linger/size batching). Per batch: one encode into a frame buffer. Records get
+ * Per record (the hot path): a size, a few checks, a budget reservation and one TLV write straight
+ * into the open batch's frame buffer. That write is the only copy of the caller's bytes, and it
+ * happens before `next()`/`accept()` returns: the caller may then reuse or overwrite its buffer
+ * (a common Node pattern), and the stored record is what was passed. Batching follows
+ * `batchRecords` (operators/batch-records.ts), inlined over the frame: a record that would push
+ * the batch past `batchSize` closes it first, a full batch leaves at once, a record bigger than
+ * `batchSize` goes alone, a partial batch leaves `lingerMs` after its first record or on flush
+ * (or at once when the engine is idle, with `flushWhenIdle`). Records get
  * sequence numbers in arrival order (rejected ones too), and a batch covers a contiguous range of
  * them: before a rejection the open batch is flushed, so no batch straddles a rejected record.
  *
  * The Promise face asks which batch a record landed in (`ticketFor`) to hand out that batch's
  * shared promise; a record is either in the batch formed last, or in the open one.
  */
-import { type Observer, Subject, type SchedulerLike, type Subscription } from 'rxjs';
-import { batchRecords } from '../operators/batch-records.js';
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { HEADER_SIZE } from '../../wire/constants.js';
 import { InvalidArgumentError, BackpressureError, ClosedError, type LanceError } from '../../wire/errors.js';
 import { TlvRecord } from '../../wire/tlv.js';
 import { Batch, type ProduceAck, Ticket } from './batch.js';
-import { type ProducerRecord, encodeBatch, recordProblem, tlvSizeOf } from './records.js';
+import { type ProducerRecord, finishBatch, recordProblem, tlvSizeOf, writeTlv } from './records.js';
 import type { ResolvedProducerOptions } from './options.js';
 import type { FramePool } from './frame-pool.js';
 
@@ -32,43 +38,30 @@ export interface LaneHost {
   enqueue(batch: Batch): void;
   rejected(topicId: number, seq: number, error: LanceError, dropped: boolean): void;
   accepted(): void;
-  laneError(err: unknown): void;
   /** A batch holding fire-and-forget records failed: the next flush()/close() must report it. */
   unobservedFailure(err: LanceError): void;
 }
 
 export class Lane {
-  private readonly input = new Subject<ProducerRecord>();
-  private readonly flush$ = new Subject<void>();
-  private readonly sub: Subscription;
   /** Sequence number of the next record offered. */
   private seq = 0;
   /** Sequence number of the first record of the open batch. */
   private batchStart = 0;
   /** Records in the open batch. */
   private open = 0;
+  /** The open batch's frame (undefined while it holds no record) and its TLV bytes so far. */
+  private frame: Buffer | undefined;
+  private pooled = false;
+  private bytes = 0;
+  private linger: Subscription | undefined;
   private openTicket: Ticket | undefined;
   private last: Batch | undefined;
-  /** Saves `batchRecords` a second measurement of the record just offered. */
-  private lastRecord: ProducerRecord | undefined;
-  private lastSize = 0;
   private completed = false;
 
   constructor(
     readonly topicId: number,
     private readonly host: LaneHost,
-  ) {
-    const o = host.options;
-    const sizeOf = (r: ProducerRecord): number => (r === this.lastRecord ? this.lastSize : tlvSizeOf(r));
-    const sink: Observer<ProducerRecord[]> = {
-      next: (records) => this.formed(records),
-      error: (err: unknown) => host.laneError(err),
-      complete: () => undefined,
-    };
-    this.sub = this.input
-      .pipe(batchRecords({ lingerMs: o.lingerMs, maxBytes: o.batchSize, sizeOf, flushWhen: this.flush$, scheduler: host.scheduler }))
-      .subscribe(sink);
-  }
+  ) {}
 
   /** Records accepted and not yet in a formed batch. */
   get openRecords(): number {
@@ -109,19 +102,27 @@ export class Lane {
   /** Takes a valid record whose `size` is already reserved in the budget; returns its sequence number. */
   accept(r: ProducerRecord, size: number): number {
     const seq = this.seq++;
-    this.open++;
     this.host.accepted();
-    this.lastRecord = r;
-    this.lastSize = size;
-    this.input.next(r);
-    this.lastRecord = undefined;
-    if (this.open > 0 && this.host.options.flushWhenIdle && this.host.isIdle()) this.flush$.next();
+    const o = this.host.options;
+    if (this.open > 0 && this.bytes + size > o.batchSize) this.form();
+    let frame = this.frame;
+    if (frame === undefined) {
+      // A pool buffer holds `batchSize`; a bigger record gets a frame of its own (and goes alone).
+      const taken = this.host.framePool.take(HEADER_SIZE + Math.max(size, o.batchSize));
+      frame = this.frame = taken.frame;
+      this.pooled = taken.pooled;
+    }
+    writeTlv(frame, HEADER_SIZE + this.bytes, r);
+    this.bytes += size;
+    this.open++;
+    if (this.bytes >= o.batchSize || (o.flushWhenIdle && this.host.isIdle())) this.form();
+    else if (this.open === 1) this.linger = this.host.scheduler.schedule(() => this.form(), o.lingerMs);
     return seq;
   }
 
   /** Reports a record that was not taken, keeping sequence numbers aligned with `next()` calls. */
   reject(error: LanceError, dropped: boolean): number {
-    if (this.open > 0) this.flush$.next();
+    if (this.open > 0) this.form();
     const seq = this.seq++;
     this.batchStart = this.seq;
     this.host.rejected(this.topicId, seq, error, dropped);
@@ -130,15 +131,14 @@ export class Lane {
 
   /** Sends the open batch now. */
   flush(): void {
-    if (this.open > 0) this.flush$.next();
+    if (this.open > 0) this.form();
   }
 
   /** Flushes the open batch and stops taking records. */
   complete(): void {
     if (this.completed) return;
     this.completed = true;
-    this.input.complete();
-    this.sub.unsubscribe();
+    if (this.open > 0) this.form();
   }
 
   /** The promise shared by the records of the batch that holds `seq` (an accepted record). */
@@ -166,12 +166,20 @@ export class Lane {
     return (this.openTicket ??= new Ticket());
   }
 
-  private formed(records: ProducerRecord[]): void {
-    const count = records.length;
+  /** Closes the open batch (never empty) and hands it to the engine. */
+  private form(): void {
+    this.linger?.unsubscribe();
+    this.linger = undefined;
+    const count = this.open;
     const firstSeq = this.batchStart;
+    const tlvBytes = this.bytes;
+    const { frame, pooled } = finishBatch(this.frame!.subarray(0, HEADER_SIZE + tlvBytes), this.pooled, this.host.options.compression, this.host.framePool);
+    // Reset before enqueue(): a re-entrant accept (from an outcome handler) starts a fresh batch.
     this.batchStart += count;
-    this.open -= count;
-    const { frame, tlvBytes, pooled } = encodeBatch(records, this.host.options.compression, this.host.framePool);
+    this.open = 0;
+    this.bytes = 0;
+    this.frame = undefined;
+    this.pooled = false;
     const batch = new Batch(this.topicId, firstSeq, count, frame, tlvBytes, this.host.nextSerial());
     batch.pooled = pooled;
     batch.ticket = this.openTicket;

@@ -1,7 +1,8 @@
 /**
  * What a producer accepts, how big it is on the wire, and how a batch of them becomes one ingest
  * frame. Records are TLV-encoded straight into the frame buffer (44-byte header reserved in front,
- * sealed later once the session's batch id is known): one allocation per batch, one copy per record.
+ * sealed later once the session's batch id is known) when the record is accepted: one allocation per
+ * batch, one copy per record, and the caller's buffer is free again as soon as the call returns.
  */
 import { HEADER_SIZE } from '../../wire/constants.js';
 import { InvalidArgumentError } from '../../wire/errors.js';
@@ -44,45 +45,46 @@ export function recordProblem(r: ProducerRecord, size: number, maxPayloadBytes: 
 export interface EncodedBatch {
   /** `HEADER_SIZE` reserved bytes followed by the payload; `sealFrame` fills the header. */
   readonly frame: Uint8Array;
-  /** TLV bytes of the records before any compression. */
-  readonly tlvBytes: number;
   /** The frame came from the pool and may go back once the server answered for it. */
   readonly pooled: boolean;
 }
 
-/** Writes `records` as TLV into a fresh frame buffer; with `compress`, wraps them in one envelope record if it shrinks. */
-export function encodeBatch(records: readonly ProducerRecord[], compress: boolean, pool: FramePool): EncodedBatch {
-  let tlvBytes = 0;
-  for (let i = 0; i < records.length; i++) tlvBytes += tlvSizeOf(records[i]!);
-  // Uninitialised memory is fine: every byte is written below or by sealFrame.
-  const { frame, pooled } = pool.take(HEADER_SIZE + tlvBytes);
-  let o = HEADER_SIZE;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    let type: number = RecordType.RAW;
-    let n: number;
-    if (r instanceof Uint8Array) {
-      frame.set(r, o + TLV_HEADER_SIZE);
-      n = r.length;
-    } else if (typeof r === 'string') {
-      n = frame.write(r, o + TLV_HEADER_SIZE, 'utf8');
-    } else {
-      type = r.type;
-      frame.set(r.value, o + TLV_HEADER_SIZE);
-      n = r.value.length;
-    }
-    frame[o] = type;
-    frame.writeUInt32LE(n, o + 1);
-    o += TLV_HEADER_SIZE + n;
+/**
+ * Writes `r` as one TLV record at `o` in `frame` (a Buffer with room for `tlvSizeOf(r)` bytes
+ * there) and returns the offset after it. This is the only copy of the caller's bytes: once it
+ * returns, the caller may reuse or overwrite its buffer.
+ */
+export function writeTlv(frame: Buffer, o: number, r: ProducerRecord): number {
+  let type: number = RecordType.RAW;
+  let n: number;
+  if (r instanceof Uint8Array) {
+    frame.set(r, o + TLV_HEADER_SIZE);
+    n = r.length;
+  } else if (typeof r === 'string') {
+    n = frame.write(r, o + TLV_HEADER_SIZE, 'utf8');
+  } else {
+    type = r.type;
+    frame.set(r.value, o + TLV_HEADER_SIZE);
+    n = r.value.length;
   }
+  frame[o] = type;
+  frame.writeUInt32LE(n, o + 1);
+  return o + TLV_HEADER_SIZE + n;
+}
+
+/**
+ * A frame whose payload (TLV records, after `HEADER_SIZE` reserved bytes) is complete: with
+ * `compress`, wraps the records in one envelope record if that shrinks them.
+ */
+export function finishBatch(frame: Buffer, pooled: boolean, compress: boolean, pool: FramePool): EncodedBatch {
   if (compress) {
     const envelope = compressRecords(frame.subarray(HEADER_SIZE));
     if (envelope !== undefined) {
       const small = Buffer.allocUnsafe(HEADER_SIZE + envelope.length);
       small.set(envelope, HEADER_SIZE);
       if (pooled) pool.give(frame); // never written to a socket
-      return { frame: small, tlvBytes, pooled: false };
+      return { frame: small, pooled: false };
     }
   }
-  return { frame, tlvBytes, pooled };
+  return { frame, pooled };
 }
