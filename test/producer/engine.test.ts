@@ -124,6 +124,56 @@ describe('producer engine: frames and acks', () => {
     expect(producer.stats.backpressureFrames).toBe(1);
   });
 
+  it('a Backpressure frame answering a send resends that batch after retryBackoffMs, not after requestTimeoutMs, with one outcome', () => {
+    const { conn, clock, producer, outcomes } = setup({ requestTimeoutMs: 30_000, retryBackoffMs: 100 });
+    const s = conn.connect();
+    producer.next('a');
+    expect(s.ids).toEqual([1]);
+    s.backpressure(); // refuses batch 1: no ack for it will come
+    clock.advance(99);
+    expect(s.ids).toEqual([1]);
+    clock.advance(1);
+    expect(s.ids).toEqual([1, 2]); // resent on the same session, 100 ms in (not 30 s)
+    expect(s.sent[1]!.records.map(text)).toEqual(['a']);
+    expect(s.killed).toHaveLength(0);
+    s.ack(2);
+    s.ack(1); // had it been written after all, its late ack is a stray: no second outcome
+    clock.advance(60_000);
+    expect(outcomes).toEqual([expect.objectContaining({ type: 'acked', firstSeq: 0, count: 1, batchId: 2n, attempts: 2 })]);
+    expect(s.ids).toEqual([1, 2]);
+    expect(s.killed).toHaveLength(0);
+    expect(producer.stats).toMatchObject({ backpressureFrames: 1, retries: 1, records: 1 });
+  });
+
+  it('a Backpressure frame followed by the acks of every batch in flight resends nothing (advisory)', () => {
+    const { conn, clock, producer, outcomes } = setup({ batchSize: 10, flushWhenIdle: false, retryBackoffMs: 100 });
+    const s = conn.connect();
+    producer.next('a');
+    producer.next('b');
+    void producer.flush();
+    expect(s.ids).toEqual([1, 2]);
+    s.backpressure();
+    s.ack(1, 2);
+    clock.advance(1_000);
+    expect(s.ids).toEqual([1, 2]);
+    expect(outcomes.map((o) => o.type)).toEqual(['acked', 'acked']);
+  });
+
+  it('one Backpressure frame resends at most one batch: a refusal already exposed by a later ack is not resent twice', () => {
+    const { conn, clock, producer, outcomes } = setup({ batchSize: 10, flushWhenIdle: false, retryBackoffMs: 100 });
+    const s = conn.connect();
+    for (const r of ['a', 'b', 'c']) producer.next(r);
+    void producer.flush();
+    expect(s.ids).toEqual([1, 2, 3]);
+    s.backpressure(); // about batch 1
+    s.ack(2); // skips 1: resent at once as 4
+    expect(s.ids).toEqual([1, 2, 3, 4]);
+    clock.advance(100); // batch 3 is merely slow: the frame is explained, nothing more is resent
+    expect(s.ids).toEqual([1, 2, 3, 4]);
+    s.ack(3, 4);
+    expect(outcomes.map((o) => (o.type === 'acked' ? `${o.firstSeq}#${o.batchId}` : o.type))).toEqual(['1#2', '2#3', '0#4']);
+  });
+
   it('waits for drain$ when the socket reports a full buffer', () => {
     const { conn, producer } = setup({ batchSize: 10, flushWhenIdle: false });
     const s = conn.connect();

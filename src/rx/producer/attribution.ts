@@ -50,6 +50,20 @@ export class InFlightWindow {
     return this.batches.peek();
   }
 
+  newest(): Batch | undefined {
+    return this.batches.get(this.batches.length - 1);
+  }
+
+  /**
+   * Takes the oldest batch out of the window without an outcome (to be resent), or undefined when
+   * errors are waiting for attribution (one of them may be that batch's). The window stays a
+   * contiguous run of ids; a late ack for the taken id is then a stray ack.
+   */
+  takeOldest(): Batch | undefined {
+    if (this.errors.length > 0) return undefined;
+    return this.batches.shift();
+  }
+
   /** `batch.batchId` must be one above the previous one's. */
   add(batch: Batch): void {
     this.batches.push(batch);

@@ -8,10 +8,10 @@
  * It works against `Observable<Session>` only: the core decides when sessions come and go.
  * Everything time-related goes through the injected scheduler, so tests run in virtual time.
  */
-import { type Observable, type SchedulerLike, Subject, type Subscription, asyncScheduler } from 'rxjs';
+import { type Observable, type SchedulerLike, Subject, Subscription, asyncScheduler } from 'rxjs';
 import { Command, Flags } from '../../wire/constants.js';
 import { errorFromServerText } from '../../wire/classify.js';
-import { ClosedError, ConnectionError, LanceError, TimeoutError } from '../../wire/errors.js';
+import { BackpressureError, ClosedError, ConnectionError, LanceError, TimeoutError } from '../../wire/errors.js';
 import { sealFrame } from '../../wire/frame.js';
 import type { Frame } from '../../wire/frame.js';
 import type { Session } from '../session.js';
@@ -48,6 +48,9 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   private framesSub: Subscription | undefined;
   private drainSub: Subscription | undefined;
   private timeoutCheck: Subscription | undefined;
+  /** Backpressure frames of the current session not yet explained (see `backpressured`), with their timers. */
+  private backpressures: { mark: number; done: boolean }[] = [];
+  private backpressureTimers = new Subscription();
   private blocked = false;
   private nextBatchId = 1;
   private windowSize: number;
@@ -222,7 +225,10 @@ export class ProducerEngine implements LaneHost, AttributionSink {
 
   unexplained(b: Batch): void {
     // Skipped by a later ack with no error frame to explain it: outcome unknown, so resend it.
-    // onFrame pumps it out again after the ack is handled.
+    // onFrame pumps it out again after the ack is handled. A pending Backpressure frame that may
+    // have been about it is explained by this (its timer must not resend another batch).
+    const bp = this.backpressures.find((e) => !e.done && e.mark >= b.batchId);
+    if (bp !== undefined) bp.done = true;
     this.requeue([b], new ConnectionError(`batch ${b.batchId} was skipped by a later ack without an error`));
   }
 
@@ -265,6 +271,9 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     this.drainSub = undefined;
     this.timeoutCheck?.unsubscribe();
     this.timeoutCheck = undefined;
+    this.backpressureTimers.unsubscribe();
+    this.backpressureTimers = new Subscription();
+    this.backpressures = [];
     this.requeue(this.inflight.drain(), err);
   }
 
@@ -311,6 +320,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     } else if (flags & Flags.BACKPRESSURE) {
       this.counters.backpressureFrames++;
       this.windowSize = Math.max(1, this.windowSize >> 1);
+      this.backpressured(s);
       return;
     } else {
       return;
@@ -320,6 +330,59 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     if (this.options.flushWhenIdle && this.isIdle()) {
       for (const lane of this.lanes.values()) if (lane.openRecords > 0) lane.flush();
     }
+  }
+
+  /**
+   * A Backpressure frame arrived: resend the batch it refused after `retryBackoffMs` rather than
+   * wait out `requestTimeoutMs` for an ack that will not come.
+   *
+   * What the wire says (PROTOCOL.md §6.4, §1.6, §3.5, §7.1): the Lance server never sends one; the
+   * Rust client, with one request outstanding, takes one received while waiting for an ack as that
+   * request's answer (a retryable `ServerBackpressure`). Nothing documents its batch id, and
+   * nothing says whether the refused batch was written. So, conservatively:
+   * - We never read its batch id. It answers one of the batches in flight when it arrived (ids up
+   *   to `mark`); acks are FIFO, so the one it replaced is the oldest of them still unanswered.
+   * - One frame resends at most one batch (no storm), and only if, `retryBackoffMs` later, a batch
+   *   with id ≤ `mark` still has no answer. If all of them were acked meanwhile, the frame was
+   *   advisory and nothing is resent. If a later ack skipped one of them, `unexplained` already
+   *   resent it and the frame counts as explained.
+   * - The batch is resent on the same session under a new id; if it was written after all, the
+   *   late ack of its old id is a stray ack and the server holds a duplicate (at-least-once, as for
+   *   every resend). Its outcome is still settled once, by the ack of the new id.
+   */
+  private backpressured(s: Session): void {
+    const newest = this.inflight.newest();
+    if (newest === undefined) return; // nothing it could be about
+    const entry = { mark: newest.batchId, done: false };
+    this.backpressures.push(entry);
+    const finish = (): void => {
+      entry.done = true;
+      const i = this.backpressures.indexOf(entry);
+      if (i >= 0) this.backpressures.splice(i, 1);
+    };
+    const check = (): void => {
+      if (this.session !== s) return;
+      const oldest = this.inflight.oldest();
+      // Explained meanwhile, or every batch it could be about got an answer.
+      if (entry.done || oldest === undefined || oldest.batchId > entry.mark) return finish();
+      const b = this.inflight.takeOldest();
+      if (b === undefined) {
+        // Error frames are waiting for attribution, maybe this batch's: decide after another delay.
+        later();
+        return;
+      }
+      finish();
+      this.requeue([b], new BackpressureError(`batch ${b.batchId} was answered with a Backpressure frame`));
+      this.pump();
+    };
+    const later = (): void => {
+      const timer: Subscription = this.scheduler.schedule(() => {
+        this.backpressureTimers.remove(timer);
+        check();
+      }, this.options.retryBackoffMs);
+      this.backpressureTimers.add(timer);
+    };
+    later();
   }
 
   // ---- sending -------------------------------------------------------------------------------
@@ -436,6 +499,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     this.framesSub?.unsubscribe();
     this.drainSub?.unsubscribe();
     this.timeoutCheck?.unsubscribe();
+    this.backpressureTimers.unsubscribe();
     this.sessionsSub.unsubscribe();
     this.unsettled.releaseAll();
     if (this.upstreamError !== undefined) this.outcomes.error(this.upstreamError.error);

@@ -37,6 +37,11 @@ export interface ProducerOptions {
   readonly onFull?: OnFullPolicy;
   /** How long `close()` waits for outstanding acks by default, in ms. Default `requestTimeoutMs`. */
   readonly closeTimeoutMs?: number;
+  /**
+   * How long after a Backpressure frame a batch it may have refused is resent (if no answer came
+   * for it meanwhile), in ms. Default 100 (the reconnect backoff's base).
+   */
+  readonly retryBackoffMs?: number;
   /** Resends allowed per batch after retryable failures; then it fails with the last error. Default Infinity. */
   readonly maxRetries?: number;
   /** The server's `max_payload_size` (16 MiB unless its config file says otherwise). */
@@ -56,6 +61,7 @@ export const PRODUCER_DEFAULTS: Omit<ResolvedProducerOptions, 'closeTimeoutMs'> 
   bufferMemory: 32 * 1024 * 1024,
   onFull: 'error',
   maxRetries: Infinity,
+  retryBackoffMs: 100,
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD,
   flushWhenIdle: true,
 };
@@ -74,6 +80,7 @@ export function resolveProducerOptions(o: ProducerOptions = {}): ResolvedProduce
   positive('requestTimeoutMs', r.requestTimeoutMs);
   nonNegative('closeTimeoutMs', r.closeTimeoutMs);
   nonNegative('maxRetries', r.maxRetries);
+  nonNegative('retryBackoffMs', r.retryBackoffMs);
   if (r.batchSize > r.maxPayloadBytes) {
     throw new InvalidArgumentError(`batchSize ${r.batchSize} exceeds the server's payload limit ${r.maxPayloadBytes}`);
   }
