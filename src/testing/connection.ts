@@ -40,6 +40,8 @@ export class Connection {
   private readonly reader = new ServerFrameReader();
   private readonly state: ConnectionState = { authenticated: false };
   private closing = false;
+  /** Frames handled on this connection (for `faults.dropEachConnectionAfterFrames`). */
+  private framesHandled = 0;
   /** Acks of the last read are waiting for the group commit. */
   private awaitingDurable = false;
   /** Acks are durable but held by `stallAcks()`; reading waits for `releaseAcks()`. */
@@ -97,7 +99,7 @@ export class Connection {
           ackOffsets.push(frame.headerOffset);
           ackBytes += frame.payloadLength;
         }
-        drop = faults.frameHandled();
+        drop = faults.frameHandled(++this.framesHandled);
         if (drop !== undefined) break;
       }
     } catch (err) {

@@ -61,6 +61,53 @@ export interface DropAfterOptions extends DirectionOptions {
 
 type Leg = 'upstream' | 'downstream';
 
+/**
+ * How the client's byte stream splits into frames, supplied by the test so the proxy stays
+ * protocol-agnostic: a fixed-size header, and the whole frame's length read from it.
+ */
+export interface Framing {
+  readonly headerBytes: number;
+  frameBytes(header: Buffer): number;
+}
+
+/** Counts client → server frames of one connection across chunk boundaries. */
+class FrameCounter {
+  frames = 0;
+  /** Bytes left of the current frame once its header is known; 0 while reading a header. */
+  private left = 0;
+  private header: Buffer[] = [];
+  private headerHave = 0;
+
+  constructor(private readonly framing: Framing) {}
+
+  /** Feeds `chunk`; returns the offset just after the frame that makes the count reach `n`, or -1. */
+  feed(chunk: Buffer, n: number): number {
+    let o = 0;
+    while (o < chunk.length) {
+      if (this.left === 0) {
+        const take = Math.min(this.framing.headerBytes - this.headerHave, chunk.length - o);
+        this.header.push(chunk.subarray(o, o + take));
+        this.headerHave += take;
+        o += take;
+        if (this.headerHave < this.framing.headerBytes) return -1;
+        const header = Buffer.concat(this.header);
+        this.header = [];
+        this.headerHave = 0;
+        this.left = this.framing.frameBytes(header) - this.framing.headerBytes;
+        if (this.left > 0) continue;
+      } else {
+        const take = Math.min(this.left, chunk.length - o);
+        this.left -= take;
+        o += take;
+        if (this.left > 0) return -1;
+      }
+      this.left = 0;
+      if (++this.frames >= n) return o;
+    }
+    return -1;
+  }
+}
+
 const DEFAULT_BOUND = 8 * 1024 * 1024;
 /** Gap between the last bytes before a dropAfterBytes cut and the RST, so the reader sees them as two events. */
 const CUT_RESET_DELAY_MS = 10;
@@ -82,6 +129,8 @@ interface Link {
   down: Pipe | undefined;
   /** A pending dropAfterBytes reset, cleared by stop(). */
   timer?: NodeJS.Timeout;
+  /** For abortAfterFrames. */
+  counter?: FrameCounter;
 }
 
 export class FaultProxy {
@@ -97,6 +146,7 @@ export class FaultProxy {
   private readonly drop: Record<Leg, DropFault | undefined> = { upstream: undefined, downstream: undefined };
   private blackholed = false;
   private refusing = false;
+  private frameDrop: { frames: number; framing: Framing } | undefined;
   private stopped = false;
   private readonly counters: FaultProxyStats = { accepted: 0, bytesUpstream: 0, bytesDownstream: 0, resets: 0 };
 
@@ -221,6 +271,22 @@ export class FaultProxy {
   }
 
   /**
+   * Every connection (live ones counting from now, new ones from accept) is aborted with RST on both
+   * legs right after its `frames`-th client → server frame is forwarded: the server gets exactly
+   * that many whole frames, and whatever it answers after them is lost. Frames are delimited by
+   * `framing` (the proxy knows no protocol). Stays armed until undefined or `clear()`.
+   */
+  abortAfterFrames(frames: number | undefined, framing?: Framing): void {
+    if (frames === undefined) {
+      this.frameDrop = undefined;
+      return;
+    }
+    if (!Number.isInteger(frames) || frames < 1 || framing === undefined) throw new RangeError('abortAfterFrames: frames must be an integer >= 1, with a framing');
+    this.frameDrop = { frames, framing };
+    for (const link of this.links) link.counter = new FrameCounter(framing);
+  }
+
+  /**
    * Stops forwarding (a stall or partition that heals) while keeping every byte: they are buffered up
    * to `maxBufferedBytes` per direction, then the sender is paused so TCP pushes back. Nothing closes.
    */
@@ -252,6 +318,7 @@ export class FaultProxy {
   clear(): void {
     for (const leg of ['upstream', 'downstream'] as const) Object.assign(this.faults[leg], freshFaults());
     this.dropAfterBytes(undefined);
+    this.frameDrop = undefined;
     this.blackholed = false;
     this.refusing = false;
     for (const link of this.links) {
@@ -292,8 +359,21 @@ export class FaultProxy {
     client.setNoDelay(true);
     const link: Link = { state: 'open', client, server: undefined, up: undefined, down: undefined };
     this.links.add(link);
+    if (this.frameDrop !== undefined) link.counter = new FrameCounter(this.frameDrop.framing);
     client.on('data', (chunk: Buffer) => {
-      if (link.state === 'open') link.up?.push(chunk);
+      if (link.state !== 'open') return;
+      const drop = this.frameDrop;
+      const end = drop !== undefined && link.counter !== undefined ? link.counter.feed(chunk, drop.frames) : -1;
+      if (end < 0) {
+        link.up?.push(chunk);
+        return;
+      }
+      // The last frame goes through, then nothing more either way; RST once it is in the kernel.
+      link.up?.push(chunk.subarray(0, end));
+      this.counters.resets++;
+      link.state = 'closing';
+      link.down?.stop();
+      link.timer = setTimeout(() => this.abortLink(link), CUT_RESET_DELAY_MS);
     });
     client.on('end', () => {
       if (link.state === 'open') link.up?.pushEnd();

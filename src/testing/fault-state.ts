@@ -45,6 +45,8 @@ class Counter {
 
 export class FaultState {
   drop: { remaining: number; mode: DropMode } | undefined;
+  /** Re-armed on every connection: closed once it has handled this many frames. */
+  dropEach: { frames: number; mode: DropMode } | undefined;
   readonly forward = new Counter();
   forwardMessage = 'Forward operation timed out';
   readonly notLeader = new Counter();
@@ -58,6 +60,7 @@ export class FaultState {
 
   reset(): void {
     this.drop = undefined;
+    this.dropEach = undefined;
     this.forward.arm({});
     this.notLeader.arm({});
     this.catchingUp = 0;
@@ -68,12 +71,19 @@ export class FaultState {
     this.refusing = undefined;
   }
 
-  /** Called after each handled frame, on any connection; returns how to drop when the count runs out. */
-  frameHandled(): DropMode | undefined {
+  /**
+   * Called after each handled frame, on any connection, with how many that connection has handled
+   * (this one included); returns how to drop the connection when a count runs out.
+   */
+  frameHandled(onConnection: number): DropMode | undefined {
+    const each = this.dropEach;
     const d = this.drop;
-    if (d === undefined || --d.remaining > 0) return undefined;
-    this.drop = undefined;
-    return d.mode;
+    if (d !== undefined && --d.remaining <= 0) {
+      this.drop = undefined;
+      return d.mode;
+    }
+    if (each !== undefined && onConnection >= each.frames) return each.mode;
+    return undefined;
   }
 
   /** The error text a cluster fault answers this request with, if one is armed. */

@@ -6,6 +6,7 @@
  * | method                                   | effect |
  * |------------------------------------------|--------|
  * | `dropAfterFrames(n, { abrupt })`         | after the n-th frame handled from now (any connection), that connection is closed: FIN after the replies already written, or RST if `abrupt`. Acks owed for that read are never sent (their data is stored) [§1.4, §3.3] |
+ * | `dropEachConnectionAfterFrames(n, { abrupt })` | every connection (open or future) is closed once it has handled its n-th frame, the same way; stays armed until `clear()` or `dropEachConnectionAfterFrames(undefined)` [§1.4, §3.3] |
  * | `forwardFailed({ writes, fetches, admin, any }, { message })` | the next n ingests / fetches / topic-admin commands get `FORWARD_FAILED: <message>` (default `Forward operation timed out`); a failed ingest is not stored [§3.2, §3.4] |
  * | `notLeader(addr \| null, { count, writes, fetches, admin })` | same, with `NOT_LEADER: redirect to <addr>` (or `NOT_LEADER: leader unknown` for null); `count` = any kind (default 1) [§3.4] |
  * | `catchingUp(n, { serverOffset })`        | the next n fetches are answered with CatchingUp (default payload: the topic's current size, 0 if unknown) [§2.3.12] |
@@ -42,6 +43,16 @@ export class Faults {
   dropAfterFrames(n: number, options: { abrupt?: boolean } = {}): void {
     if (!Number.isInteger(n) || n < 1) throw new RangeError('dropAfterFrames: n must be an integer ≥ 1');
     this.state.drop = { remaining: n, mode: options.abrupt ? 'abrupt' : 'graceful' };
+  }
+
+  /** `undefined` disarms it. */
+  dropEachConnectionAfterFrames(n: number | undefined, options: { abrupt?: boolean } = {}): void {
+    if (n === undefined) {
+      this.state.dropEach = undefined;
+      return;
+    }
+    if (!Number.isInteger(n) || n < 1) throw new RangeError('dropEachConnectionAfterFrames: n must be an integer ≥ 1');
+    this.state.dropEach = { frames: n, mode: options.abrupt ? 'abrupt' : 'graceful' };
   }
 
   forwardFailed(targets: FaultTargets, options: { message?: string } = {}): void {

@@ -398,6 +398,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
         copy.set(b.frame);
         b.frame = copy;
         b.pooled = false;
+        this.counters.resent += b.count;
       }
       b.attempts++;
       b.batchId = this.nextBatchId++;

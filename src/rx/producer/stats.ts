@@ -18,6 +18,11 @@ export interface ProducerStats {
   readonly framesSent: number;
   /** Batches put back in the queue to be resent on a later session. */
   readonly retries: number;
+  /**
+   * RECORDS sent again (the records of every send of a batch after its first). The server does not
+   * deduplicate, so this bounds the duplicates it may hold because of this producer.
+   */
+  readonly resent: number;
   /** Batches sent and not yet acked. */
   readonly inFlight: number;
   /** Batches encoded and waiting for the window or a session. */
@@ -41,6 +46,7 @@ export class Counters {
   recordsDropped = 0;
   framesSent = 0;
   retries = 0;
+  resent = 0;
   backpressureFrames = 0;
   sessions = 0;
 }
