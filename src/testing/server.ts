@@ -65,6 +65,7 @@ export class LanceServer {
   private readonly conns = new Set<Connection>();
   /** Every accepted TCP socket, including TLS handshakes that never completed. */
   private readonly sockets = new Set<net.Socket>();
+  private accepted = 0;
   private readonly committer: GroupCommitter;
   private readonly authTokens: ReadonlySet<string> | undefined;
   private readonly maxPayloadSize: number;
@@ -118,6 +119,11 @@ export class LanceServer {
   /** Open client connections. */
   get connections(): number {
     return this.conns.size;
+  }
+
+  /** TCP connections accepted since start, before any TLS handshake (refused and failed ones too). */
+  get acceptedConnections(): number {
+    return this.accepted;
   }
 
   /** The raw stored bytes of a topic (topic 0 included): what Fetch offsets index into. */
@@ -199,6 +205,7 @@ export class LanceServer {
     };
     // Refusal happens on the raw TCP socket, before any TLS handshake.
     listener.on('connection', (socket: net.Socket) => {
+      this.accepted++;
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       const refusing = this.faults.state.refusing;
