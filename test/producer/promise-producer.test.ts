@@ -1,6 +1,6 @@
 import { Producer } from '../../src/client/producer';
 import { ProducerConfig } from '../../src/client/producer-config';
-import { AbortedError, ClosedError, InvalidArgumentError, TimeoutError, TopicNotFoundError } from '../../src/wire/errors';
+import { AbortedError, BackpressureError, ClosedError, InvalidArgumentError, TopicNotFoundError } from '../../src/wire/errors';
 import { TlvRecord } from '../../src/wire/tlv';
 import { Clock, FakeConnection, bytes, text, tick } from './fakes';
 
@@ -99,13 +99,18 @@ describe('Producer (Promise shell) over a fake session', () => {
     expect(s.sent.map((f) => f.payload.length)).toEqual([100, 200, 100, 50]);
   });
 
-  it('a send() that finds no room within requestTimeoutMs fails with TimeoutError', async () => {
+  it('a send() that finds no room within maxBlockMs (default requestTimeoutMs) fails with BackpressureError', async () => {
     const { conn, clock, producer } = setup(new ProducerConfig().withBufferMemory(100).withRequestTimeout(1000));
     conn.connect();
     void producer.send(1, bytes(95)).catch(() => undefined); // never acked
     const waiting = producer.send(1, bytes(10));
-    clock.advance(1000);
-    await expect(waiting).rejects.toBeInstanceOf(TimeoutError);
+    let settled = false;
+    waiting.catch(() => undefined).finally(() => (settled = true));
+    clock.advance(999);
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    clock.advance(1);
+    await expect(waiting).rejects.toBeInstanceOf(BackpressureError);
   });
 
   it('sendAsync() resolves when buffered; a failure of its batch surfaces on the next flush()', async () => {

@@ -53,6 +53,8 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   private windowSize: number;
   private serial = 0;
   private unobserved: LanceError[] = [];
+  /** Every failure and refusal since the last `takeFailures()`: what an Rx `flush()` must report. */
+  private failures: LanceError[] = [];
   private state: State = 'open';
   private fatal: LanceError | undefined;
   private closing: Promise<void> | undefined;
@@ -65,7 +67,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     readonly scheduler: SchedulerLike = asyncScheduler,
   ) {
     this.options = resolveProducerOptions(options);
-    this.budget = new MemoryBudget(this.options.bufferMemory, scheduler);
+    this.budget = new MemoryBudget(this.options.bufferMemory, scheduler, this.options.maxWaitingBytes);
     this.framePool = new FramePool(HEADER_SIZE + this.options.batchSize, this.options.maxPendingAcks);
     this.windowSize = this.options.maxPendingAcks;
     this.sessionsSub = session$.subscribe({
@@ -104,6 +106,13 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   takeUnobservedFailures(): LanceError[] {
     const out = this.unobserved;
     this.unobserved = [];
+    return out;
+  }
+
+  /** Failures and refusals since the last call (the first 100); clears them. */
+  takeFailures(): LanceError[] {
+    const out = this.failures;
+    this.failures = [];
     return out;
   }
 
@@ -175,6 +184,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   rejected(topicId: number, seq: number, error: LanceError, dropped: boolean): void {
     this.counters.recordsRejected++;
     if (dropped) this.counters.recordsDropped++;
+    this.noteFailure(error);
     this.outcomes.next({ type: dropped ? 'dropped' : 'rejected', topicId, seq, error });
   }
 
@@ -398,7 +408,12 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     this.counters.recordsFailed += b.count;
     const failure: ProduceFailure = { type: 'failed', topicId: b.topicId, firstSeq: b.firstSeq, count: b.count, error };
     if (b.ticket?.unobserved) this.noteUnobserved(error);
+    this.noteFailure(error);
     this.settle(b, failure);
+  }
+
+  private noteFailure(err: LanceError): void {
+    if (this.failures.length < 100) this.failures.push(err);
   }
 
   private settle(b: Batch, outcome: ProduceAck | ProduceFailure): void {

@@ -5,10 +5,12 @@
  * `tryReserve` is the synchronous check of the Rx face. `reserve` is the Promise face's wait for
  * room: waiters are served strictly in arrival order (a small record never overtakes a big one, so
  * `send()` order is the delivery order), each bounded by a timeout and an optional AbortSignal.
- * Waiters are the only queue, and each one is a caller's pending `send()`.
+ * Waiters are the only queue, and each one is a caller's pending `send()` holding its record: their
+ * bytes have a budget of their own (`waitingCapacity`), or a caller that never awaits its sends
+ * would hold every record it ever made while the server is slow.
  */
 import { type SchedulerLike, type Subscription } from 'rxjs';
-import { AbortedError, ClosedError, InvalidArgumentError, type LanceError, TimeoutError } from '../../wire/errors.js';
+import { AbortedError, BackpressureError, ClosedError, InvalidArgumentError, type LanceError } from '../../wire/errors.js';
 import { Deque } from './deque.js';
 
 interface Waiter {
@@ -22,12 +24,19 @@ interface Waiter {
 
 export class MemoryBudget {
   private used = 0;
+  private waitingUsed = 0;
   private readonly waiters = new Deque<Waiter>();
 
   constructor(
     readonly capacity: number,
     private readonly scheduler: SchedulerLike,
+    readonly waitingCapacity: number = capacity,
   ) {}
+
+  /** Bytes of the records whose senders wait for room. */
+  get waitingBytes(): number {
+    return this.waitingUsed;
+  }
 
   get usedBytes(): number {
     return this.used;
@@ -50,13 +59,21 @@ export class MemoryBudget {
   }
 
   /**
-   * Resolves once `size` bytes are reserved for the caller. Rejects with `TimeoutError` after
-   * `timeoutMs`, `AbortedError` when `signal` fires, `ClosedError` on `close()`.
+   * Resolves once `size` bytes are reserved for the caller. Rejects with `BackpressureError` at once
+   * when the waiting budget is full or after `timeoutMs` without room, `AbortedError` when `signal`
+   * fires, `ClosedError` on `close()`.
    */
   reserve(size: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (!this.fits(size)) return Promise.reject(new InvalidArgumentError(`record of ${size} bytes exceeds bufferMemory (${this.capacity})`));
     if (signal?.aborted) return Promise.reject(new AbortedError('send aborted', { cause: signal.reason }));
     if (this.tryReserve(size)) return Promise.resolve();
+    if (this.waitingUsed + size > this.waitingCapacity) {
+      return Promise.reject(
+        new BackpressureError(`bufferMemory (${this.capacity} bytes) is full and sends already wait with ${this.waitingUsed} bytes (limit ${this.waitingCapacity}): await your sends`),
+      );
+    }
+    if (timeoutMs <= 0) return Promise.reject(this.blockedTooLong(timeoutMs));
+    this.waitingUsed += size;
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = { size, resolve, reject, done: false, timer: undefined, cleanup: undefined };
       const fail = (err: LanceError): void => {
@@ -66,10 +83,7 @@ export class MemoryBudget {
         // A failed head may have been blocking smaller waiters behind it.
         this.admit();
       };
-      w.timer = this.scheduler.schedule(
-        () => fail(new TimeoutError(`no room in bufferMemory (${this.capacity} bytes) within ${timeoutMs} ms: acks are not coming back fast enough`)),
-        timeoutMs,
-      );
+      w.timer = this.scheduler.schedule(() => fail(this.blockedTooLong(timeoutMs)), timeoutMs);
       if (signal) {
         const onAbort = (): void => fail(new AbortedError('send aborted while waiting for buffer memory', { cause: signal.reason }));
         signal.addEventListener('abort', onAbort, { once: true });
@@ -109,7 +123,12 @@ export class MemoryBudget {
     }
   }
 
+  private blockedTooLong(timeoutMs: number): BackpressureError {
+    return new BackpressureError(`no room in bufferMemory (${this.capacity} bytes) within maxBlockMs (${timeoutMs} ms): acks are not coming back fast enough`);
+  }
+
   private finish(w: Waiter): void {
+    this.waitingUsed -= w.size;
     w.done = true;
     w.timer?.unsubscribe();
     w.cleanup?.();
