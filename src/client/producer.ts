@@ -50,6 +50,7 @@ export interface ProducerConnectOptions {
 }
 
 const RESOLVED = Promise.resolve();
+const noop = (): void => undefined;
 
 export class Producer {
   private readonly engine: ProducerEngine;
@@ -205,8 +206,12 @@ export class Producer {
 
   /** Waits (in line) for `size` bytes of room, then takes the record; resolves with its sequence number. */
   private whenRoom(lane: Lane, r: ProducerRecord, size: number, signal: AbortSignal | undefined): Promise<number> {
+    const { budget, options } = this.engine;
+    // Refused at once: nothing may keep the record (a caller that never awaits makes many of these).
+    const refused = budget.refusal(size, options.maxBlockMs, signal);
+    if (refused !== undefined) return Promise.reject(refused);
     this.waiting++;
-    const admitted = this.engine.budget.reserve(size, this.engine.options.maxBlockMs, signal).then(
+    const admitted = budget.reserve(size, options.maxBlockMs, signal).then(
       () => {
         this.waiting--;
         const refusal = this.engine.refusal();
@@ -222,7 +227,7 @@ export class Producer {
       },
     );
     // flush() waits for every send queued before it, whichever order their waits end in.
-    this.lastWaiting = Promise.allSettled([this.lastWaiting, admitted]);
+    this.lastWaiting = after(this.lastWaiting, admitted);
     return admitted;
   }
 
@@ -230,6 +235,15 @@ export class Producer {
     const failures = this.engine.takeUnobservedFailures();
     if (failures.length > 0) throw failures[0];
   }
+}
+
+/**
+ * Settles after both, holding neither's result. Outside `whenRoom` so its closure does not share
+ * that scope, which holds the record.
+ */
+function after(first: Promise<unknown>, second: Promise<unknown>): Promise<unknown> {
+  const done = second.then(noop, noop);
+  return first.then(() => done);
 }
 
 const writable = (t: number): boolean => Number.isInteger(t) && t >= 0 && t < 0xff;

@@ -13,6 +13,9 @@ import { type SchedulerLike, type Subscription } from 'rxjs';
 import { AbortedError, BackpressureError, ClosedError, InvalidArgumentError, type LanceError } from '../../wire/errors.js';
 import { Deque } from './deque.js';
 
+/** What a waiting send costs besides its record (waiter, promises, closures): tiny records count too. */
+const WAITER_OVERHEAD = 256;
+
 interface Waiter {
   readonly size: number;
   resolve: () => void;
@@ -25,6 +28,7 @@ interface Waiter {
 export class MemoryBudget {
   private used = 0;
   private waitingUsed = 0;
+  private fullError: BackpressureError | undefined;
   private readonly waiters = new Deque<Waiter>();
 
   constructor(
@@ -59,21 +63,36 @@ export class MemoryBudget {
   }
 
   /**
-   * Resolves once `size` bytes are reserved for the caller. Rejects with `BackpressureError` at once
-   * when the waiting budget is full or after `timeoutMs` without room, `AbortedError` when `signal`
+   * Why a reservation of `size` would be refused at once (no room now, and waiting is not
+   * allowed), or undefined when `reserve` would take or wait. Lets a caller refuse before it builds
+   * anything that would hold the record.
+   */
+  refusal(size: number, timeoutMs: number, signal?: AbortSignal): LanceError | undefined {
+    if (!this.fits(size)) return new InvalidArgumentError(`record of ${size} bytes exceeds bufferMemory (${this.capacity})`);
+    if (signal?.aborted) return new AbortedError('send aborted', { cause: signal.reason });
+    if (this.waiters.length === 0 && this.used + size <= this.capacity) return undefined;
+    if (this.waitingUsed + size + WAITER_OVERHEAD > this.waitingCapacity) {
+      // One error per episode of a full waiting budget: a caller that never awaits gets refused
+      // hundreds of thousands of times, and an error each (with its stack) would be the very
+      // memory growth this budget exists to stop.
+      this.fullError ??= new BackpressureError(
+        `bufferMemory (${this.capacity} bytes) is full and sends waiting for room already hold ${this.waitingCapacity} bytes (maxWaitingBytes): await your sends`,
+      );
+      return this.fullError;
+    }
+    return timeoutMs <= 0 ? this.blockedTooLong(timeoutMs) : undefined;
+  }
+
+  /**
+   * Resolves once `size` bytes are reserved for the caller. Rejects at once with `refusal()`'s
+   * error, with `BackpressureError` after `timeoutMs` without room, `AbortedError` when `signal`
    * fires, `ClosedError` on `close()`.
    */
   reserve(size: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    if (!this.fits(size)) return Promise.reject(new InvalidArgumentError(`record of ${size} bytes exceeds bufferMemory (${this.capacity})`));
-    if (signal?.aborted) return Promise.reject(new AbortedError('send aborted', { cause: signal.reason }));
+    const refused = this.refusal(size, timeoutMs, signal);
+    if (refused !== undefined) return Promise.reject(refused);
     if (this.tryReserve(size)) return Promise.resolve();
-    if (this.waitingUsed + size > this.waitingCapacity) {
-      return Promise.reject(
-        new BackpressureError(`bufferMemory (${this.capacity} bytes) is full and sends already wait with ${this.waitingUsed} bytes (limit ${this.waitingCapacity}): await your sends`),
-      );
-    }
-    if (timeoutMs <= 0) return Promise.reject(this.blockedTooLong(timeoutMs));
-    this.waitingUsed += size;
+    this.waitingUsed += size + WAITER_OVERHEAD;
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = { size, resolve, reject, done: false, timer: undefined, cleanup: undefined };
       const fail = (err: LanceError): void => {
@@ -128,7 +147,8 @@ export class MemoryBudget {
   }
 
   private finish(w: Waiter): void {
-    this.waitingUsed -= w.size;
+    this.waitingUsed -= w.size + WAITER_OVERHEAD;
+    this.fullError = undefined;
     w.done = true;
     w.timer?.unsubscribe();
     w.cleanup?.();
