@@ -77,7 +77,7 @@ describe('Producer (Promise shell) over a fake session', () => {
   });
 
   it('send() waits for buffer room in call order; an abort leaves the line', async () => {
-    const { conn, producer } = setup(new ProducerConfig().withBufferMemory(300).withBatchSize(100));
+    const { conn, producer } = setup(new ProducerConfig().withBufferMemory(300).withMaxWaitingBytes(4096).withBatchSize(100));
     const s = conn.connect();
     const a = producer.send(1, bytes(95)); // 100 B: sent at once
     void producer.send(1, bytes(195)); // 200 B (bigger than a batch: goes alone), fills the budget

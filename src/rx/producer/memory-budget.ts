@@ -71,7 +71,8 @@ export class MemoryBudget {
     if (!this.fits(size)) return new InvalidArgumentError(`record of ${size} bytes exceeds bufferMemory (${this.capacity})`);
     if (signal?.aborted) return new AbortedError('send aborted', { cause: signal.reason });
     if (this.waiters.length === 0 && this.used + size <= this.capacity) return undefined;
-    if (this.waitingUsed + size + WAITER_OVERHEAD > this.waitingCapacity) {
+    // The first waiter always may wait (else a waiting budget below one record would refuse all).
+    if (this.waiters.length > 0 && this.waitingUsed + size + WAITER_OVERHEAD > this.waitingCapacity) {
       // One error per episode of a full waiting budget: a caller that never awaits gets refused
       // hundreds of thousands of times, and an error each (with its stack) would be the very
       // memory growth this budget exists to stop.
