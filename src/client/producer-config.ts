@@ -7,7 +7,7 @@
 import type { TlsOptions } from '../transport/types.js';
 import type { LanceOptions } from '../rx/options.js';
 import { PRODUCER_DEFAULTS, type ProducerOptions } from '../rx/producer/options.js';
-import { duration, positiveInt } from './checks.js';
+import { duration, positiveDuration, positiveInt } from './checks.js';
 import { Settings } from './settings.js';
 
 interface Fields {
@@ -21,6 +21,7 @@ interface Fields {
   readonly maxBlockMs: number | undefined;
   readonly maxWaitingBytes: number | undefined;
   readonly closeTimeoutMs: number | undefined;
+  readonly deliveryTimeoutMs: number | undefined;
   readonly autoReconnect: boolean;
   readonly tls: TlsOptions | undefined;
 }
@@ -36,6 +37,7 @@ const DEFAULTS: Fields = {
   maxBlockMs: undefined,
   maxWaitingBytes: undefined,
   closeTimeoutMs: undefined,
+  deliveryTimeoutMs: undefined,
   autoReconnect: true,
   tls: undefined,
 };
@@ -61,6 +63,9 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
   readonly maxWaitingBytes: number | undefined;
   /** How long `close()` waits for acks before failing the rest with ClosedError. Default min(10000, `requestTimeoutMs`). */
   readonly closeTimeoutMs: number | undefined;
+  /** A send's one deadline, from the moment its batch is cut through every resend, reconnect and
+   *  retry to its ack; then it rejects with TimeoutError. Default `requestTimeoutMs`. */
+  readonly deliveryTimeoutMs: number | undefined;
   /** Reconnect (with backoff) and resend after a lost connection. Default true; false fails pending records instead. */
   readonly autoReconnect: boolean;
   readonly tls: TlsOptions | undefined;
@@ -78,6 +83,7 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
     this.maxBlockMs = f.maxBlockMs;
     this.maxWaitingBytes = f.maxWaitingBytes;
     this.closeTimeoutMs = f.closeTimeoutMs;
+    this.deliveryTimeoutMs = f.deliveryTimeoutMs;
     this.autoReconnect = f.autoReconnect;
     this.tls = f.tls;
   }
@@ -107,13 +113,16 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
   withCloseTimeoutMs(ms: number): ProducerConfig {
     return this.with({ closeTimeoutMs: duration(ms, 'close timeout') });
   }
+  withDeliveryTimeoutMs(ms: number): ProducerConfig {
+    return this.with({ deliveryTimeoutMs: positiveDuration(ms, 'delivery timeout') });
+  }
   withAutoReconnect(enabled = true): ProducerConfig {
     return this.with({ autoReconnect: enabled });
   }
 
   toProducerOptions(): ProducerOptions {
-    const { batchSize, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs } = this;
-    return { batchSize, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs };
+    const { batchSize, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs } = this;
+    return { batchSize, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs };
   }
 
   toLanceOptions(servers: readonly string[]): LanceOptions {
@@ -130,8 +139,8 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
 
 
   protected fields(): Fields {
-    const { batchSize, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, autoReconnect, tls } = this;
-    return { batchSize, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, autoReconnect, tls };
+    const { batchSize, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs, autoReconnect, tls } = this;
+    return { batchSize, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs, autoReconnect, tls };
   }
   protected make(fields: Fields, authToken: string | undefined): ProducerConfig {
     return new ProducerConfig(fields, authToken);

@@ -195,7 +195,8 @@ describe('producer against LanceServer', () => {
   it('an ack later than requestTimeoutMs kills the connection; the batch is resent and acked after', async () => {
     const { server, topic } = await start();
     const t = await topic('late-ack');
-    const producer = await promiseProducer(server, new ProducerConfig().withRequestTimeout(200));
+    // The send's own deadline is longer than one ack timeout, so there is time to resend.
+    const producer = await promiseProducer(server, new ProducerConfig().withRequestTimeout(200).withDeliveryTimeoutMs(5000));
     server.faults.withholdAcks();
     const sent = producer.send(t, 'slow');
     await new Promise((r) => setTimeout(r, 350));

@@ -100,7 +100,7 @@ describe('Producer (Promise shell) over a fake session', () => {
   });
 
   it('a send() that finds no room within maxBlockMs (default requestTimeoutMs) fails with BackpressureError', async () => {
-    const { conn, clock, producer } = setup(new ProducerConfig().withBufferMemory(100).withRequestTimeout(1000));
+    const { conn, clock, producer } = setup(new ProducerConfig().withBufferMemory(100).withRequestTimeout(1000).withDeliveryTimeoutMs(60_000));
     conn.connect();
     void producer.send(1, bytes(95)).catch(() => undefined); // never acked
     const waiting = producer.send(1, bytes(10));

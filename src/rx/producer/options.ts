@@ -44,6 +44,13 @@ export interface ProducerOptions {
    *  once with `BackpressureError`, so a caller that never awaits cannot grow memory without bound.
    *  Default `bufferMemory`. */
   readonly maxWaitingBytes?: number;
+  /**
+   * A batch's one deadline (Kafka's `delivery.timeout.ms`): from the moment it is cut, through
+   * every resend and reconnect, until its ack. Past it the batch fails with `TimeoutError` (its
+   * `cause` the last failure); if it was sent, it may or may not have been written. Default
+   * `requestTimeoutMs`.
+   */
+  readonly deliveryTimeoutMs?: number;
   /** Resends allowed per batch after retryable failures; then it fails with the last error. Default Infinity. */
   readonly maxRetries?: number;
   /** The server's `max_payload_size` (16 MiB unless its config file says otherwise). */
@@ -57,7 +64,7 @@ export type ResolvedProducerOptions = Required<ProducerOptions>;
 /** The longest `close()` waits by default, whatever `requestTimeoutMs` is. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
-export const PRODUCER_DEFAULTS: Omit<ResolvedProducerOptions, 'closeTimeoutMs' | 'maxBlockMs' | 'maxWaitingBytes'> = {
+export const PRODUCER_DEFAULTS: Omit<ResolvedProducerOptions, 'closeTimeoutMs' | 'maxBlockMs' | 'maxWaitingBytes' | 'deliveryTimeoutMs'> = {
   batchSize: 32 * 1024,
   lingerMs: 5,
   compression: false,
@@ -76,6 +83,7 @@ export function resolveProducerOptions(o: ProducerOptions = {}): ResolvedProduce
     ...definedOnly(o),
     closeTimeoutMs: o.closeTimeoutMs ?? Math.min(DEFAULT_CLOSE_TIMEOUT_MS, o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs),
     maxBlockMs: o.maxBlockMs ?? o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs,
+    deliveryTimeoutMs: o.deliveryTimeoutMs ?? o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs,
     maxWaitingBytes: o.maxWaitingBytes ?? o.bufferMemory ?? PRODUCER_DEFAULTS.bufferMemory,
   };
   positiveInt('batchSize', r.batchSize);
@@ -86,6 +94,7 @@ export function resolveProducerOptions(o: ProducerOptions = {}): ResolvedProduce
   positive('requestTimeoutMs', r.requestTimeoutMs);
   nonNegative('closeTimeoutMs', r.closeTimeoutMs);
   nonNegative('maxBlockMs', r.maxBlockMs);
+  positive('deliveryTimeoutMs', r.deliveryTimeoutMs);
   nonNegative('maxWaitingBytes', r.maxWaitingBytes);
   nonNegative('maxRetries', r.maxRetries);
   if (r.batchSize > r.maxPayloadBytes) {
