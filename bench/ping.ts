@@ -32,7 +32,7 @@ async function serve(): Promise<void> {
   } else {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { LanceServer } = require('../src/testing') as typeof import('../src/testing');
-    const server = await LanceServer.start({ host: '127.0.0.1', port: 0, groupCommitMs: 0 });
+    const server = await LanceServer.start({ host: '127.0.0.1', port: 0 }); // default, real timing
     process.send!({ port: server.port });
   }
   process.on('disconnect', () => process.exit(0));

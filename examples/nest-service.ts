@@ -36,7 +36,11 @@ export class LanceOrdersService {
     );
   }
 
-  /** Resolves when the event is durably stored (acked), like `send()` of the Promise API. */
+  /**
+   * Resolves once the event, and every event published before it, is durably stored (acked).
+   * Rejects with the first failure since the previous flush, which may be an earlier or concurrent
+   * publish: Rx `flush()` reports every failure once; `acks$` has each outcome.
+   */
   async publish(event: OrderEvent): Promise<void> {
     if (!this.producer) throw new Error('OrdersService used before onModuleInit');
     this.producer.next(JSON.stringify(event));

@@ -7,7 +7,7 @@
 import type { TlsOptions } from '../transport/types.js';
 import type { LanceOptions } from '../rx/options.js';
 import { PRODUCER_DEFAULTS, type ProducerOptions } from '../rx/producer/options.js';
-import { duration, positiveInt } from './checks.js';
+import { duration, positiveDuration, positiveInt } from './checks.js';
 import { Settings } from './settings.js';
 
 interface Fields {
@@ -18,6 +18,10 @@ interface Fields {
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly bufferMemory: number;
+  readonly maxBlockMs: number | undefined;
+  readonly maxWaitingBytes: number | undefined;
+  readonly closeTimeoutMs: number | undefined;
+  readonly deliveryTimeoutMs: number | undefined;
   readonly autoReconnect: boolean;
   readonly tls: TlsOptions | undefined;
 }
@@ -30,6 +34,10 @@ const DEFAULTS: Fields = {
   connectTimeoutMs: 10_000,
   requestTimeoutMs: PRODUCER_DEFAULTS.requestTimeoutMs,
   bufferMemory: PRODUCER_DEFAULTS.bufferMemory,
+  maxBlockMs: undefined,
+  maxWaitingBytes: undefined,
+  closeTimeoutMs: undefined,
+  deliveryTimeoutMs: undefined,
   autoReconnect: true,
   tls: undefined,
 };
@@ -45,10 +53,19 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
   readonly maxPendingAcks: number;
   /** TCP connect + TLS handshake deadline. Default 10000. */
   readonly connectTimeoutMs: number;
-  /** Ack deadline (a late ack kills the connection; its batches are resent) and the longest `send()` waits for room. Default 30000. */
+  /** Ack deadline: a late ack kills the connection; its batches are resent. Default 30000. */
   readonly requestTimeoutMs: number;
   /** Bytes of unsent plus unacked records. Default 33554432 (32 MiB). */
   readonly bufferMemory: number;
+  /** The longest a send waits for room in `bufferMemory` before it rejects with BackpressureError. Default `requestTimeoutMs`. */
+  readonly maxBlockMs: number | undefined;
+  /** Bytes of records that sends waiting for room may hold; past it a send rejects at once with BackpressureError. Default `bufferMemory`. */
+  readonly maxWaitingBytes: number | undefined;
+  /** How long `close()` waits for acks before failing the rest with ClosedError. Default min(10000, `requestTimeoutMs`). */
+  readonly closeTimeoutMs: number | undefined;
+  /** A send's one deadline, from the moment its batch is cut through every resend, reconnect and
+   *  retry to its ack; then it rejects with TimeoutError. Default `requestTimeoutMs`. */
+  readonly deliveryTimeoutMs: number | undefined;
   /** Reconnect (with backoff) and resend after a lost connection. Default true; false fails pending records instead. */
   readonly autoReconnect: boolean;
   readonly tls: TlsOptions | undefined;
@@ -63,6 +80,10 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
     this.connectTimeoutMs = f.connectTimeoutMs;
     this.requestTimeoutMs = f.requestTimeoutMs;
     this.bufferMemory = f.bufferMemory;
+    this.maxBlockMs = f.maxBlockMs;
+    this.maxWaitingBytes = f.maxWaitingBytes;
+    this.closeTimeoutMs = f.closeTimeoutMs;
+    this.deliveryTimeoutMs = f.deliveryTimeoutMs;
     this.autoReconnect = f.autoReconnect;
     this.tls = f.tls;
   }
@@ -83,13 +104,25 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
   withBufferMemory(bytes: number): ProducerConfig {
     return this.with({ bufferMemory: positiveInt(bytes, 'buffer memory') });
   }
+  withMaxBlockMs(ms: number): ProducerConfig {
+    return this.with({ maxBlockMs: duration(ms, 'max block') });
+  }
+  withMaxWaitingBytes(bytes: number): ProducerConfig {
+    return this.with({ maxWaitingBytes: positiveInt(bytes, 'max waiting bytes') });
+  }
+  withCloseTimeoutMs(ms: number): ProducerConfig {
+    return this.with({ closeTimeoutMs: duration(ms, 'close timeout') });
+  }
+  withDeliveryTimeoutMs(ms: number): ProducerConfig {
+    return this.with({ deliveryTimeoutMs: positiveDuration(ms, 'delivery timeout') });
+  }
   withAutoReconnect(enabled = true): ProducerConfig {
     return this.with({ autoReconnect: enabled });
   }
 
   toProducerOptions(): ProducerOptions {
-    const { batchSize, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory } = this;
-    return { batchSize, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory };
+    const { batchSize, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs } = this;
+    return { batchSize, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs };
   }
 
   toLanceOptions(servers: readonly string[]): LanceOptions {
@@ -106,8 +139,8 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
 
 
   protected fields(): Fields {
-    const { batchSize, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, autoReconnect, tls } = this;
-    return { batchSize, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, autoReconnect, tls };
+    const { batchSize, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs, autoReconnect, tls } = this;
+    return { batchSize, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs, autoReconnect, tls };
   }
   protected make(fields: Fields, authToken: string | undefined): ProducerConfig {
     return new ProducerConfig(fields, authToken);

@@ -16,7 +16,7 @@
  * await producer.close();
  */
 import type { Observable, SchedulerLike } from 'rxjs';
-import { Lance } from '../rx/lance.js';
+import { type Drainable, Lance } from '../rx/lance.js';
 import type { LanceOptions } from '../rx/options.js';
 import type { Session } from '../rx/session.js';
 import { toPromise } from '../rx/abort.js';
@@ -38,7 +38,9 @@ export interface SendOptions {
 /** What a Producer needs from the core: a `Lance`, or a stand-in in tests. */
 export interface ProducerHost {
   session$(role: string): Observable<Session>;
-  readonly options: { readonly scheduler: SchedulerLike };
+  readonly options: { readonly scheduler: SchedulerLike; readonly requestTimeoutMs?: number };
+  /** Lets the host's own close() drain this producer (`Lance.adopt`). */
+  adopt?(d: Drainable): () => void;
 }
 
 export interface ProducerConnectOptions {
@@ -48,12 +50,14 @@ export interface ProducerConnectOptions {
 }
 
 const RESOLVED = Promise.resolve();
+const noop = (): void => undefined;
 
 export class Producer {
   private readonly engine: ProducerEngine;
   /** Sends waiting for room, in call order; later sends queue behind them to keep the order. */
   private waiting = 0;
   private lastWaiting: Promise<unknown> = RESOLVED;
+  private readonly forget: () => void;
 
   /**
    * Wraps an existing core (shared: `close()` leaves it open). Prefer `Producer.connect`.
@@ -66,6 +70,7 @@ export class Producer {
     private readonly ownsLance = false,
   ) {
     this.engine = new ProducerEngine(lance.session$(role), config.toProducerOptions(), lance.options.scheduler);
+    this.forget = lance.adopt?.(this) ?? (() => undefined);
   }
 
   /**
@@ -99,7 +104,8 @@ export class Producer {
   /**
    * Sends one record (bytes and strings as TLV type 0x01; a TlvRecord keeps its type) and resolves
    * when the server has acked its batch (durably written). Waits for buffer room when `bufferMemory`
-   * is full, up to `requestTimeoutMs` (TimeoutError) or until `signal` aborts (AbortedError).
+   * is full, up to `maxBlockMs` or while the waiting sends hold less than `maxWaitingBytes`
+   * (else BackpressureError), or until `signal` aborts (AbortedError).
    * Rejects with the batch's typed error (e.g. TopicNotFoundError) or ClosedError.
    */
   send(topicId: number, data: ProducerRecord, options: SendOptions = {}): Promise<ProduceAck> {
@@ -161,11 +167,13 @@ export class Producer {
   }
 
   /**
-   * Sends partial batches, waits up to `timeoutMs` (default `requestTimeoutMs`) for acks, fails the
-   * rest with ClosedError, then closes the connection. Every `send()` promise is settled when it
-   * resolves. Rejects with the first failure of a `sendAsync` record not reported by `flush()`.
+   * Sends partial batches, waits up to `timeoutMs` (default `closeTimeoutMs`: min(10 s,
+   * `requestTimeoutMs`)) for acks, fails the rest with ClosedError, then closes the connection.
+   * Every `send()` promise is settled when it resolves. Rejects with the first failure of a
+   * `sendAsync` record not reported by `flush()`. A shared `Lance`'s `close()` runs this too.
    */
   async close(options: { readonly timeoutMs?: number } = {}): Promise<void> {
+    this.forget();
     await this.engine.close(options.timeoutMs);
     if (this.ownsLance && this.lance instanceof Lance) await this.lance.close();
     this.throwUnobserved();
@@ -198,8 +206,12 @@ export class Producer {
 
   /** Waits (in line) for `size` bytes of room, then takes the record; resolves with its sequence number. */
   private whenRoom(lane: Lane, r: ProducerRecord, size: number, signal: AbortSignal | undefined): Promise<number> {
+    const { budget, options } = this.engine;
+    // Refused at once: nothing may keep the record (a caller that never awaits makes many of these).
+    const refused = budget.refusal(size, options.maxBlockMs, signal);
+    if (refused !== undefined) return Promise.reject(refused);
     this.waiting++;
-    const admitted = this.engine.budget.reserve(size, this.engine.options.requestTimeoutMs, signal).then(
+    const admitted = budget.reserve(size, options.maxBlockMs, signal).then(
       () => {
         this.waiting--;
         const refusal = this.engine.refusal();
@@ -215,7 +227,7 @@ export class Producer {
       },
     );
     // flush() waits for every send queued before it, whichever order their waits end in.
-    this.lastWaiting = Promise.allSettled([this.lastWaiting, admitted]);
+    this.lastWaiting = after(this.lastWaiting, admitted);
     return admitted;
   }
 
@@ -223,6 +235,15 @@ export class Producer {
     const failures = this.engine.takeUnobservedFailures();
     if (failures.length > 0) throw failures[0];
   }
+}
+
+/**
+ * Settles after both, holding neither's result. Outside `whenRoom` so its closure does not share
+ * that scope, which holds the record.
+ */
+function after(first: Promise<unknown>, second: Promise<unknown>): Promise<unknown> {
+  const done = second.then(noop, noop);
+  return first.then(() => done);
 }
 
 const writable = (t: number): boolean => Number.isInteger(t) && t >= 0 && t < 0xff;

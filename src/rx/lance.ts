@@ -44,6 +44,19 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Something built on a `Lance` that `close()` must drain first (producers, consumers of the Promise face). */
+export interface Drainable {
+  close(options?: { readonly timeoutMs?: number }): Promise<void>;
+}
+
+export interface CloseOptions {
+  /**
+   * The most the whole close may take: producers get this long to deliver what they hold, and what
+   * is still unacked then fails with ClosedError. Default: each producer's `closeTimeoutMs` (≤ 10 s).
+   */
+  readonly timeoutMs?: number;
+}
+
 /** `call`, while holding a subscription to `hold$` (so a shared socket outlives its grace period). */
 function holding<T>(hold$: Observable<unknown>, call: Observable<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
@@ -63,7 +76,7 @@ export class Lance {
   private readonly ring: ServerRing;
   private readonly roles = new Map<SessionRole, RoleConnection>();
   private readonly closing = new ReplaySubject<void>(1);
-  private readonly producers = new Set<RxProducer>();
+  private readonly drainables = new Set<Drainable>();
   private closed = false;
   /** Some role reached a server once: from then on, a call waits out reconnects (within its deadline). */
   private everConnected = false;
@@ -152,11 +165,20 @@ export class Lance {
    */
   producer(topicId: number, options: ProducerOptions = {}): RxProducer {
     if (this.closed) throw new ClosedError('the client is closed');
-    const producer = createProducer(this.session$(nextProducerRole()), topicId, options, this.options.scheduler);
-    this.producers.add(producer);
-    const forget = () => this.producers.delete(producer);
+    const producer = createProducer(this.session$(nextProducerRole()), topicId, { requestTimeoutMs: this.options.requestTimeoutMs, ...options }, this.options.scheduler);
+    const forget = this.adopt(producer);
     producer.acks$.subscribe({ complete: forget, error: forget });
     return producer;
+  }
+
+  /**
+   * Registers `d` to be closed (drained) by `close()` before the sockets go; returns the function
+   * that forgets it, for when `d` closes on its own. Used by the Promise shells built on this core.
+   */
+  adopt(d: Drainable): () => void {
+    if (this.closed) throw new ClosedError('the client is closed');
+    this.drainables.add(d);
+    return () => void this.drainables.delete(d);
   }
 
   /** Keepalive round trip on the control socket, in ms. */
@@ -184,14 +206,18 @@ export class Lance {
   }
 
   /**
-   * Drains producers (partial batches sent, acks awaited up to each producer's close deadline), then
-   * closes every socket and timer; other pending operations fail with ClosedError. Idempotent.
+   * Drains every producer built on this client (partial batches sent, acks awaited up to
+   * `timeoutMs`, then the rest failed with ClosedError on their outcomes and promises), then closes
+   * every socket and timer; other pending operations fail with ClosedError. Idempotent; always resolves.
    */
-  async close(): Promise<void> {
+  async close(options: CloseOptions = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     // Only yield when there is something to drain: with none, sockets close synchronously here.
-    if (this.producers.size > 0) await Promise.allSettled([...this.producers].map((p) => p.close()));
+    if (this.drainables.size > 0) {
+      const drain = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
+      await Promise.allSettled([...this.drainables].map((d) => d.close(drain)));
+    }
     this.closing.next();
     this.closing.complete();
     for (const r of this.roles.values()) r.state.complete();

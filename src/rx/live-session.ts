@@ -12,7 +12,8 @@ import { commandOf, encodeControl, encodeKeepalive, frameKind } from '../wire/co
 import { ConnectionError, LanceError, NotLeaderError, TimeoutError } from '../wire/errors.js';
 import { errorFromServerText } from '../wire/classify.js';
 import type { Frame } from '../wire/frame.js';
-import { fromUtf8 } from '../wire/bytes.js';
+import { fromUtf8, readU32, writeU32 } from '../wire/bytes.js';
+import { FETCH_RESPONSE_HEADER } from '../wire/payloads/fetch.js';
 import { idleKeepalive } from './operators/idle-keepalive.js';
 import type { RequestOptions, Session } from './session.js';
 import { toPromise } from './abort.js';
@@ -27,6 +28,11 @@ export interface LiveSessionInit {
   readonly keepaliveMs: number;
   /** Told once, when the session dies, with the reason. */
   readonly onDead: (error: LanceError) => void;
+  /**
+   * Raises the socket decoder's payload limit for a reply this session asked for (a FetchResponse
+   * is 16 + max_bytes); returns the limit now in force (`FrameDecoder.allowPayload`).
+   */
+  readonly allowReplyPayload?: (payloadLength: number) => number;
 }
 
 /** A request (or a keepalive) waiting for its reply; `subscriber` is gone once the caller left. */
@@ -38,6 +44,8 @@ interface Pending<T> {
 }
 
 const KEEPALIVE = encodeKeepalive();
+/** topic_id u32 | start_offset u64 | max_bytes u32 (§2.3.11). */
+const FETCH_REQUEST_SIZE = 16;
 const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 
 export class LiveSession implements Session {
@@ -93,7 +101,7 @@ export class LiveSession implements Session {
   request$(command: number, payload?: Uint8Array, timeoutMs = this.init.requestTimeoutMs): Observable<Frame> {
     return new Observable<Frame>((subscriber) => {
       if (this.failure) return subscriber.error(this.failure);
-      const bytes = encodeControl(command, payload);
+      const bytes = encodeControl(command, command === Command.FETCH ? this.fitFetch(payload) : payload);
       this.enqueue(this.requests, command, subscriber, timeoutMs, `no reply to command ${hex(command)} from ${this.address} within ${timeoutMs} ms`);
       this.init.transport.write(bytes);
     });
@@ -146,6 +154,23 @@ export class LiveSession implements Session {
   }
 
   // ----- internals -----
+
+  /**
+   * Whatever the server stored, we can read: the reply to a Fetch is 16 + max_bytes, which for a
+   * fetch of 16 MiB or more is above the default frame limit, so the limit grows before the request
+   * goes out. If the ceiling stops it, max_bytes shrinks to what we can receive (the server returns
+   * "up to max_bytes" anyway, and the consumer continues from `next_offset`).
+   */
+  private fitFetch(payload: Uint8Array | undefined): Uint8Array | undefined {
+    const allow = this.init.allowReplyPayload;
+    if (!allow || !payload || payload.length < FETCH_REQUEST_SIZE) return payload;
+    const maxBytes = readU32(payload, 12);
+    const granted = allow(FETCH_RESPONSE_HEADER + maxBytes);
+    if (granted >= FETCH_RESPONSE_HEADER + maxBytes) return payload;
+    const fitted = payload.slice();
+    writeU32(fitted, 12, Math.max(0, granted - FETCH_RESPONSE_HEADER));
+    return fitted;
+  }
 
   private sendPing(subscriber: Subscriber<number> | undefined, timeoutMs: number): void {
     this.enqueue(this.pings, Command.ERROR_RESPONSE, subscriber, timeoutMs, `no keepalive echo from ${this.address} within ${timeoutMs} ms (dead peer)`);

@@ -42,6 +42,7 @@ export function openSession(init: OpenSessionInit): Observable<LiveSession> {
         requestTimeoutMs: options.requestTimeoutMs,
         keepaliveMs: options.keepaliveMs,
         onDead: (error) => subscriber.error(error),
+        allowReplyPayload: (n) => decoder.allowPayload(n),
       });
       session = s;
       const token = init.token();

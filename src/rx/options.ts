@@ -43,7 +43,10 @@ export interface LanceOptions {
    * server that is still starting (nats.js `waitOnFirstConnect`). Default false.
    */
   readonly waitForConnection?: boolean;
-  /** Largest frame payload accepted from the server. Default 16 MiB. */
+  /**
+   * Largest frame payload accepted from the server. Default 16 MiB. A Fetch raises it on its socket
+   * to 16 + max_bytes (the FetchResponse), up to 64 MiB + 16; it never shrinks.
+   */
   readonly maxPayloadLength?: number;
   /** Where every timer runs; inject a TestScheduler for marble tests. Default asyncScheduler. */
   readonly scheduler?: SchedulerLike;

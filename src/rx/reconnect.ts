@@ -20,6 +20,8 @@ export interface ReconnectPolicy {
   readonly reconnectDelay?: ((attempt: number, error: unknown) => number) | undefined;
   readonly scheduler: SchedulerLike;
   readonly onRetry?: (info: { readonly attempt: number; readonly delayMs: number; readonly error: unknown }) => void;
+  /** Whether to reconnect after `error` (within `maxRetries`). Default `isRetryable`. */
+  readonly shouldRetry?: (error: unknown) => boolean;
 }
 
 export const isRetryable = (err: unknown): boolean => err instanceof LanceError && err.isRetryable();
@@ -38,7 +40,7 @@ export function reconnect<T>(p: ReconnectPolicy): MonoTypeOperatorFunction<T> {
             if (upSince !== undefined && p.scheduler.now() - upSince >= p.healthyAfterMs) attempt = 0;
             upSince = undefined;
             attempt += 1;
-            if (!isRetryable(error) || attempt > p.maxRetries) return throwError(() => error);
+            if (!(p.shouldRetry ?? isRetryable)(error) || attempt > p.maxRetries) return throwError(() => error);
             const delayMs = p.reconnectDelay ? p.reconnectDelay(attempt, error) : backoffDelay(attempt, p);
             p.onRetry?.({ attempt, delayMs, error });
             return timer(delayMs, p.scheduler);

@@ -21,7 +21,8 @@ import { ClosedError, ConnectionError, type LanceError, NotLeaderError } from '.
 import type { LiveSession } from './live-session.js';
 import { openSession } from './open-session.js';
 import type { ResolvedOptions } from './options.js';
-import { reconnect } from './reconnect.js';
+import { isRetryable, reconnect } from './reconnect.js';
+import { TlsVerificationError } from '../transport/errors.js';
 import type { ServerRing } from './server-ring.js';
 import type { SessionRole } from './session.js';
 import type { ConnectionState } from './state.js';
@@ -48,8 +49,13 @@ export class RoleConnection {
     this.state = new BehaviorSubject<ConnectionState>({ type: 'closed', role });
     const { options } = ctx;
 
+    // Servers whose TLS certificate was refused in this run of reconnects: a refusal is a
+    // configuration problem, so such a server is not tried again; the others are, once each, and
+    // when none is left the refusal ends the role (and the call). Cleared once a session is up.
+    const refused = new Set<string>();
+    const skip = (address: string): boolean => refused.has(address);
     const attempt$ = defer(() => {
-      const address = ctx.ring.pick();
+      const address = ctx.ring.pick(skip) ?? ctx.ring.pick()!;
       this.state.next({ type: 'connecting', role, address });
       return openSession({
         address,
@@ -61,24 +67,34 @@ export class RoleConnection {
       }).pipe(
         tap({
           next: (s) => {
+            refused.clear();
             this.live = s;
             ctx.connected?.();
             this.state.next({ type: 'connected', role, address, epoch: s.epoch });
           },
           // Any role that learns the leader (a producer's ingest answered NOT_LEADER, say) sends every
           // role's next socket there; otherwise move on to the next seed.
-          error: (err: unknown) =>
-            err instanceof NotLeaderError && err.leaderAddr !== undefined ? ctx.ring.redirectTo(err.leaderAddr) : ctx.ring.failed(address),
+          error: (err: unknown) => {
+            if (err instanceof TlsVerificationError) refused.add(address);
+            if (err instanceof NotLeaderError && err.leaderAddr !== undefined) ctx.ring.redirectTo(err.leaderAddr);
+            else ctx.ring.failed(address);
+          },
         }),
       );
     });
 
-    const shared = attempt$.pipe(
-      reconnect({
-        ...options.reconnect,
-        scheduler: options.scheduler,
-        onRetry: ({ attempt, delayMs, error }) => this.state.next({ type: 'reconnecting', role, attempt, delayMs, error }),
-      }),
+    const shared = defer(() => {
+      refused.clear();
+      return attempt$.pipe(
+        reconnect({
+          ...options.reconnect,
+          scheduler: options.scheduler,
+          onRetry: ({ attempt, delayMs, error }) => this.state.next({ type: 'reconnecting', role, attempt, delayMs, error }),
+          // A refused certificate is fatal for that server, not for the seeds not tried yet.
+          shouldRetry: (error) => isRetryable(error) || (error instanceof TlsVerificationError && !ctx.ring.exhausted(skip)),
+        }),
+      );
+    }).pipe(
       takeUntil(ctx.closing$),
       tap({ error: (error: unknown) => this.state.next({ type: 'closed', role, error }) }),
       finalize(() => {

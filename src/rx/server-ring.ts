@@ -10,9 +10,23 @@ export class ServerRing {
 
   constructor(private readonly seeds: readonly string[]) {}
 
-  /** The address for the next connection attempt. */
-  pick(): string {
-    return this.redirect ?? this.seeds[this.index % this.seeds.length]!;
+  /**
+   * The address for the next connection attempt. `skip` names servers this attempt must not go to
+   * (their TLS certificate was refused): the next seed not skipped is picked, or `undefined` when
+   * every seed is skipped.
+   */
+  pick(skip?: (address: string) => boolean): string | undefined {
+    if (this.redirect !== undefined && !skip?.(this.redirect)) return this.redirect;
+    for (let i = 0; i < this.seeds.length; i++) {
+      const address = this.seeds[(this.index + i) % this.seeds.length]!;
+      if (!skip?.(address)) return address;
+    }
+    return undefined;
+  }
+
+  /** Whether every seed (and the redirect, if any) is skipped by `skip`. */
+  exhausted(skip: (address: string) => boolean): boolean {
+    return this.pick(skip) === undefined;
   }
 
   /** A socket to `address` failed: move on, unless another role already did. */

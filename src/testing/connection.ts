@@ -1,11 +1,22 @@
 /**
- * One client connection, with the real server's ordering (PROTOCOL.md §6.2, `fn process_frames`):
+ * One client connection, with the real server's read cycle (PROTOCOL.md §1.4, §6.2,
+ * `fn handle_connection` → `fn process_frames`):
  *
- *   1. one socket read (one 'data' chunk) is handled at a time, every complete frame in order;
- *   2. control replies, keepalive echoes and inline ingest errors are written as each frame is handled;
- *   3. accepted ingests are only queued; once the group commit has made them durable their acks are
- *      written, in submission order, all in one `socket.write`;
- *   4. the next read starts only after that (the socket is paused while acks are owed).
+ *   1. one read takes what has arrived, up to the free space of a read buffer of 256 KiB
+ *      (`INITIAL_BUFFER_SIZE`); after the read the buffer grows to fit the frame at its head (one
+ *      larger frame is then read whole over the next reads), and shrinks back to 256 KiB once it is
+ *      larger than 1 MiB and holds less than 256 KiB (`fn maybe_shrink_buffer`, checked after each
+ *      frame is consumed);
+ *   2. every complete frame of the buffer is handled in order; control replies, keepalive echoes and
+ *      inline ingest errors are written as each frame is handled;
+ *   3. the read's accepted ingests are only queued; once the group commit has made them durable their
+ *      acks are written, in submission order, all in one `socket.write`;
+ *   4. the next read starts only after that.
+ *
+ * "What has arrived" is what Node delivered from the socket since the last read (the kernel's
+ * receive buffer, `inbox` here): chunks that come in together in one poll are one read, because a
+ * read is taken in a `setImmediate` after them. The inbox is bounded (`INBOX_LIMIT`); past it the
+ * socket is paused, so a client that floods us, or whose acks are owed, meets TCP backpressure.
  *
  * Frame classification, first match wins (§1.5): Control 0x40 → Keepalive 0x20 → Ack 0x08 (ignored)
  * → Backpressure 0x10 (ignored) → BatchMode 0x04 or a payload = Ingest → anything else ignored.
@@ -27,12 +38,30 @@ import { ackFrames, errorFrame, KEEPALIVE_FRAME } from './replies.js';
 
 /** A client that does not read its replies stops being read once this much is queued (TCP-level backpressure, §6.4). */
 const WRITE_BACKLOG_LIMIT = 4 * 1024 * 1024;
+/** The server's read buffer at the start, and what it shrinks back to (`INITIAL_BUFFER_SIZE`, §1.4). */
+export const READ_BUFFER_SIZE = 256 * 1024;
+/** The buffer shrinks back once it is larger than this (and holds less than `READ_BUFFER_SIZE`). */
+const SHRINK_ABOVE = 4 * READ_BUFFER_SIZE;
+/** Bytes received but not yet read that we hold before pausing the socket (our stand-in for the kernel's receive buffer). */
+const INBOX_LIMIT = 1024 * 1024;
 
 export interface ConnectionHost {
   readonly ctx: HandlerContext;
   readonly committer: GroupCommitter;
   readonly maxPayloadSize: number;
   connectionClosed(conn: Connection): void;
+}
+
+/** What one connection's read cycle has done so far (`LanceServer.connectionStats()`). */
+export interface ConnectionStats {
+  /** Reads taken (one per cycle of §6.2). */
+  readonly reads: number;
+  /** Bytes taken by the last read. */
+  readonly lastReadBytes: number;
+  /** Size of the read buffer now. */
+  readonly readBufferBytes: number;
+  /** Largest size the read buffer has had. */
+  readonly peakReadBufferBytes: number;
 }
 
 export class Connection {
@@ -47,43 +76,104 @@ export class Connection {
   /** Acks are durable but held by `stallAcks()`; reading waits for `releaseAcks()`. */
   private stalled = false;
   private waitingDrain = false;
-  /** The client half-closed; we close once the acks owed are written (the server's next read returns 0). */
+  /** The client half-closed; we close once the bytes it sent are read and the acks owed are written (the server's next read returns 0). */
   private peerEnded = false;
   /** Ack batches held back by `withholdAcks()` / `stallAcks()`, oldest first. */
   private held: Buffer[] = [];
+  /** Received, not yet read (§6.2 step 1). */
+  private inbox: Buffer[] = [];
+  private inboxBytes = 0;
+  private inboxPaused = false;
+  private readScheduled: NodeJS.Immediate | undefined;
+  private capacity = READ_BUFFER_SIZE;
+  private peakCapacity = READ_BUFFER_SIZE;
+  private reads = 0;
+  private lastReadBytes = 0;
 
   constructor(
     readonly socket: Socket,
     private readonly host: ConnectionHost,
   ) {
     socket.setNoDelay(true); // as the server does on every accepted socket (§1.1)
-    socket.on('data', (chunk: Buffer) => this.onRead(chunk));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.waitingDrain = false;
-      this.maybeResume();
+      this.maybeRead();
     });
     // The listener is half-open, so the acks owed for the last read still go out after a client's FIN.
     socket.on('end', () => {
       this.peerEnded = true;
-      this.maybeResume();
+      this.maybeRead();
     });
     socket.on('error', () => {}); // 'close' follows; a reset client is not a server error
     this.closed = new Promise((resolve) =>
       socket.once('close', () => {
         this.closing = true;
         this.held = [];
+        this.inbox = [];
+        this.inboxBytes = 0;
+        if (this.readScheduled !== undefined) clearImmediate(this.readScheduled);
+        this.readScheduled = undefined;
         host.connectionClosed(this);
         resolve();
       }),
     );
   }
 
-  private onRead(chunk: Buffer): void {
-    if (this.closing) return;
+  get stats(): ConnectionStats {
+    return {
+      reads: this.reads,
+      lastReadBytes: this.lastReadBytes,
+      readBufferBytes: this.capacity,
+      peakReadBufferBytes: this.peakCapacity,
+    };
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing || chunk.length === 0) return;
+    this.inbox.push(chunk);
+    this.inboxBytes += chunk.length;
+    if (this.inboxBytes >= Math.max(INBOX_LIMIT, this.capacity) && !this.inboxPaused) {
+      this.inboxPaused = true;
+      this.socket.pause();
+    }
+    this.maybeRead();
+  }
+
+  /** Schedules the next read, unless one is due already or the cycle is waiting (acks owed, stalled, write backlog). */
+  private maybeRead(): void {
+    if (this.closing || this.awaitingDurable || this.stalled || this.waitingDrain) return;
+    if (this.readScheduled !== undefined) return;
+    // After the chunks of this poll: they are one read, as they would be for the server's read().
+    this.readScheduled = setImmediate(() => {
+      this.readScheduled = undefined;
+      this.read();
+    });
+  }
+
+  /** One cycle of §6.2: one read, every complete frame of the buffer, then the read's acks once durable. */
+  private read(): void {
+    if (this.closing || this.awaitingDurable || this.stalled || this.waitingDrain) return;
     const { reader, host, socket } = this;
-    reader.push(chunk);
+    if (this.inboxBytes === 0) {
+      if (this.peerEnded) this.drop('graceful'); // read() returned 0
+      return;
+    }
+    // `fn ensure_buffer_capacity`: a full buffer grows to fit its head frame before the read.
+    if (reader.occupancy >= this.capacity) this.grow(reader.headFrameSize());
+    const n = Math.min(this.inboxBytes, this.capacity - reader.occupancy);
+    if (n <= 0) return; // cannot happen: a full buffer holds an incomplete head frame larger than it, and just grew
+    this.takeFromInbox(n);
+    this.reads++;
+    this.lastReadBytes = n;
+    if (this.inboxPaused && this.inboxBytes < Math.max(INBOX_LIMIT, this.capacity)) {
+      this.inboxPaused = false;
+      socket.resume();
+    }
     // §1.4 step 1: the head frame's payload_length, checked right after the read, before its magic.
     if (reader.headOversize(host.maxPayloadSize)) return this.drop('graceful');
+    // `fn validate_and_grow_buffer`: the buffer grows to fit the head frame (taking effect at the next read).
+    this.grow(reader.headFrameSize());
     const faults = host.ctx.faults;
     const ackHeaders: Uint8Array[] = [];
     const ackOffsets: number[] = [];
@@ -94,6 +184,8 @@ export class Connection {
       for (;;) {
         const frame = reader.next();
         if (frame === undefined) break;
+        // `fn maybe_shrink_buffer`, after each consumed frame.
+        if (this.capacity > SHRINK_ABOVE && reader.occupancy < READ_BUFFER_SIZE) this.capacity = READ_BUFFER_SIZE;
         if (this.handle(frame)) {
           ackHeaders.push(frame.header);
           ackOffsets.push(frame.headerOffset);
@@ -118,7 +210,30 @@ export class Connection {
       host.committer.submit(ackBytes, (err) => this.durable(acks, err));
     }
     socket.uncork();
-    if (this.awaitingDurable || this.stalled || this.waitingDrain) socket.pause();
+    this.maybeRead();
+  }
+
+  private grow(headFrameSize: number | undefined): void {
+    if (headFrameSize === undefined || headFrameSize <= this.capacity) return;
+    this.capacity = headFrameSize;
+    if (headFrameSize > this.peakCapacity) this.peakCapacity = headFrameSize;
+  }
+
+  /** Moves the first `n` received bytes into the read buffer (views, no copy). */
+  private takeFromInbox(n: number): void {
+    this.inboxBytes -= n;
+    while (n > 0) {
+      const c = this.inbox[0]!;
+      if (c.length <= n) {
+        this.inbox.shift();
+        this.reader.push(c);
+        n -= c.length;
+      } else {
+        this.reader.push(c.subarray(0, n));
+        this.inbox[0] = c.subarray(n);
+        n = 0;
+      }
+    }
   }
 
   /** Handles one frame; returns true when it is an accepted ingest that is owed an ack. */
@@ -158,7 +273,7 @@ export class Connection {
       this.held.push(acks);
       if (mode === 'stall') this.stalled = true;
     }
-    this.maybeResume();
+    this.maybeRead();
   }
 
   /** Sends (or forgets) the held acks and lets a stalled connection read again. */
@@ -168,7 +283,7 @@ export class Connection {
     this.stalled = false;
     if (this.closing) return;
     if (!discard) for (const acks of held) this.sendAcks(acks);
-    this.maybeResume();
+    this.maybeRead();
   }
 
   get heldAcks(): number {
@@ -198,13 +313,6 @@ export class Connection {
   private write(bytes: Uint8Array): void {
     this.socket.write(bytes);
     if (this.socket.writableLength > WRITE_BACKLOG_LIMIT) this.waitingDrain = true;
-  }
-
-  private maybeResume(): void {
-    if (this.closing || this.awaitingDurable || this.stalled) return;
-    if (this.peerEnded) return this.drop('graceful');
-    if (this.waitingDrain) return;
-    if (this.socket.isPaused()) this.socket.resume();
   }
 
   /**

@@ -77,6 +77,21 @@ export class ServerFrameReader {
   }
 
   /**
+   * Bytes the real server's read buffer would hold now: everything not yet handed out as a frame,
+   * including the header of a frame still waiting for its payload (`read_offset` in §1.4).
+   */
+  get occupancy(): number {
+    return this.buffered + (this.pending ? HEADER_SIZE : 0);
+  }
+
+  /** 44 + payload_length of the frame at the head of the buffer, once its 44 header bytes are there. */
+  headFrameSize(): number | undefined {
+    if (this.pending) return HEADER_SIZE + this.pending.payloadLength;
+    if (this.buffered < HEADER_SIZE) return undefined;
+    return HEADER_SIZE + this.peekU32(32);
+  }
+
+  /**
    * §1.4 step 1: right after a read, with ≥ 44 bytes buffered, the payload length of the frame at
    * the head of the buffer is compared with the limit, before magic or CRC are looked at.
    */

@@ -11,7 +11,7 @@ export const SERVE_USAGE = `usage: lnc serve [options]
   --port <n>                   port (default 1992; 0 = any free port)
   --data-dir <dir>             persist segments under <dir>/segments (default: memory only)
   --auth-token <token>         accept this token for Authenticate; repeatable (enables ingest auth)
-  --group-commit-ms <n>        group-commit idle gap (default 5; 0 = flush after each read)
+  --group-commit-ms <n>        group-commit idle gap (default 5, the real server's; 0 = ack at once, for fast tests only)
   --max-payload-size <bytes>   largest accepted payload (default 16777216)
   --segment-max-bytes <bytes>  segment rotation size (default 1 GiB)
   --retention-interval-ms <n>  retention pass period (default 60000)

@@ -2,7 +2,7 @@
  * `LanceServer`: an embedded LWP server that behaves on the wire like a single-node (standalone)
  * Lance server as PROTOCOL.md describes it, with fault injection for client tests.
  *
- *   const server = await LanceServer.start({ port: 0, groupCommitMs: 0 });
+ *   const server = await LanceServer.start({ port: 0 }); // real timing: 256 KiB reads, 5 ms / 4 MiB group commit
  *   // connect to server.host / server.port ...
  *   server.faults.dropAfterFrames(3);
  *   await server.stop();
@@ -12,10 +12,10 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { DEFAULT_MAX_PAYLOAD } from '../wire/index.js';
-import { Connection, type ConnectionHost } from './connection.js';
+import { Connection, type ConnectionHost, type ConnectionStats } from './connection.js';
 import { ConsumerBook } from './consumers.js';
 import { Faults } from './faults.js';
-import { GroupCommitter } from './group-commit.js';
+import { FLUSH_TIMEOUT_MS, GroupCommitter } from './group-commit.js';
 import type { HandlerContext } from './handlers/context.js';
 import { runRetention, type RetentionResult } from './retention.js';
 import { FileStorage } from './storage/file-storage.js';
@@ -34,7 +34,11 @@ export interface LanceServerOptions {
   readonly tls?: LanceServerTlsOptions;
   /** Enables token authentication of ingests (§6.7). An empty list means no authentication, as on the server. */
   readonly authTokens?: readonly string[];
-  /** Idle gap before a group-commit flush (§2.3.1 step 6). Default 5; 0 flushes at the end of each read. */
+  /**
+   * Idle gap before a group-commit flush (§2.3.1 step 6). Default 5, the real server's `FLUSH_TIMEOUT`
+   * (a flush also happens at 4 MiB dirty). 0 flushes at the end of each read, so acks come at once:
+   * for fast unit tests only, never for benchmarks (it hides the real ack latency).
+   */
   readonly groupCommitMs?: number;
   /** Largest accepted payload (§1.4). Default 16 MiB (16,777,216 bytes, inclusive). */
   readonly maxPayloadSize?: number;
@@ -65,6 +69,7 @@ export class LanceServer {
   private readonly conns = new Set<Connection>();
   /** Every accepted TCP socket, including TLS handshakes that never completed. */
   private readonly sockets = new Set<net.Socket>();
+  private accepted = 0;
   private readonly committer: GroupCommitter;
   private readonly authTokens: ReadonlySet<string> | undefined;
   private readonly maxPayloadSize: number;
@@ -92,7 +97,7 @@ export class LanceServer {
         for (const c of this.conns) c.releaseAcks(discard);
       },
     });
-    this.committer = new GroupCommitter(() => this.store.sync(), options.groupCommitMs ?? 5);
+    this.committer = new GroupCommitter(() => this.store.sync(), options.groupCommitMs ?? FLUSH_TIMEOUT_MS);
     this.store = this.openStore();
     this.ctx = this.makeContext();
   }
@@ -118,6 +123,21 @@ export class LanceServer {
   /** Open client connections. */
   get connections(): number {
     return this.conns.size;
+  }
+
+  /** TCP connections accepted since start, before any TLS handshake (refused and failed ones too). */
+  get acceptedConnections(): number {
+    return this.accepted;
+  }
+
+  /** The read cycle of each open connection (§1.4, §6.2), in accept order. */
+  connectionStats(): ConnectionStats[] {
+    return [...this.conns].map((c) => c.stats);
+  }
+
+  /** Group-commit flushes so far that made at least one read's ingests durable (§2.3.1 step 6). */
+  get commits(): number {
+    return this.committer.commits;
   }
 
   /** The raw stored bytes of a topic (topic 0 included): what Fetch offsets index into. */
@@ -199,6 +219,7 @@ export class LanceServer {
     };
     // Refusal happens on the raw TCP socket, before any TLS handshake.
     listener.on('connection', (socket: net.Socket) => {
+      this.accepted++;
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       const refusing = this.faults.state.refusing;

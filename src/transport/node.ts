@@ -49,7 +49,11 @@ export const connectNode: Connector = (target: TransportTarget, handlers: Transp
   socket.on('drain', () => {
     if (!done) handlers.drained();
   });
-  socket.on('error', (err) => finish(socketError(err, address)));
+  socket.on('error', (err) => {
+    // A refused certificate: Node records why on the socket, then destroys it with the error.
+    const refused = secure && !open ? (socket as tls.TLSSocket).authorizationError : undefined;
+    finish(socketError(err, address, refused === undefined || refused === null ? undefined : String(refused)));
+  });
   socket.on('close', () => finish(new ConnectionError(open ? `connection to ${address} closed by the server` : `connection to ${address} closed before it opened`)));
 
   return {

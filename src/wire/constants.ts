@@ -6,6 +6,11 @@ export const HEADER_SIZE = 44;
 export const DEFAULT_PORT = 1992;
 /** The server's default `max_payload_size`; exactly this many bytes is still accepted (§1.4). */
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
+/**
+ * How far a client's reply limit may grow for the replies it asked for (a FetchResponse is 16 bytes
+ * + `max_bytes`): 64 MiB of fetch data plus that header. A bound on what a peer can make us buffer.
+ */
+export const MAX_GROWN_PAYLOAD = 64 * 1024 * 1024 + 16;
 /** `u64::MAX`: the Fetch "tail" sentinel (§2.3.11). */
 export const U64_MAX = 0xffff_ffff_ffff_ffffn;
 

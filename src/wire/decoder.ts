@@ -9,8 +9,12 @@
  *
  * Payloads are views into the pushed chunks when a frame arrives whole; a frame split across
  * chunks is assembled into one buffer of exactly its size.
+ *
+ * The limit can grow, never shrink: a client that sends a Fetch for `max_bytes` expects a reply
+ * payload of 16 + `max_bytes` (`allowPayload`), which for a fetch of 16 MiB is above the default
+ * 16 MiB. Growth stops at `maxGrownPayloadLength`, so no request makes us accept an unbounded frame.
  */
-import { DEFAULT_MAX_PAYLOAD, HEADER_SIZE, MAGIC, PROTOCOL_VERSION } from './constants.js';
+import { DEFAULT_MAX_PAYLOAD, HEADER_SIZE, MAGIC, MAX_GROWN_PAYLOAD, PROTOCOL_VERSION } from './constants.js';
 import { crc32 } from './crc.js';
 import { InvalidFrameError } from './errors.js';
 import { headerCrc, readHeader, type Frame, type RawHeader } from './frame.js';
@@ -19,10 +23,16 @@ import { allocUninitialized, readU32 } from './bytes.js';
 export interface FrameDecoderOptions {
   /** Largest payload accepted, in bytes. Default 16 MiB, the server's own limit. */
   readonly maxPayloadLength?: number;
+  /**
+   * Ceiling of `allowPayload`: the limit never grows past this. Default the larger of
+   * `maxPayloadLength` and 64 MiB + 16 (a FetchResponse of 64 MiB).
+   */
+  readonly maxGrownPayloadLength?: number;
 }
 
 export class FrameDecoder {
-  readonly maxPayloadLength: number;
+  private limit: number;
+  readonly maxGrownPayloadLength: number;
   private readonly head = new Uint8Array(HEADER_SIZE);
   private headLength = 0;
   private header: RawHeader | undefined;
@@ -31,7 +41,23 @@ export class FrameDecoder {
   private failure: InvalidFrameError | undefined;
 
   constructor(options: FrameDecoderOptions = {}) {
-    this.maxPayloadLength = options.maxPayloadLength ?? DEFAULT_MAX_PAYLOAD;
+    this.limit = options.maxPayloadLength ?? DEFAULT_MAX_PAYLOAD;
+    this.maxGrownPayloadLength = Math.max(this.limit, options.maxGrownPayloadLength ?? MAX_GROWN_PAYLOAD);
+  }
+
+  /** Largest payload accepted now, in bytes. */
+  get maxPayloadLength(): number {
+    return this.limit;
+  }
+
+  /**
+   * Raises the limit to at least `payloadLength` (a reply we asked for, e.g. a FetchResponse),
+   * within `maxGrownPayloadLength`; never lowers it. Returns the limit now in force, which is below
+   * `payloadLength` when the ceiling stopped it (the caller should then ask for less).
+   */
+  allowPayload(payloadLength: number): number {
+    if (payloadLength > this.limit) this.limit = Math.min(payloadLength, this.maxGrownPayloadLength);
+    return this.limit;
   }
 
   /** Bytes held for a frame that is not complete yet. */
@@ -104,9 +130,9 @@ export class FrameDecoder {
     const expected = b[o + 6] === 0 && b[o + 7] === 0 ? headerCrc(b[o + 5]!) : crc32(b.subarray(o, o + 8));
     if (readU32(b, o + 8) !== expected) throw new InvalidFrameError('header CRC mismatch');
     const header = readHeader(b, o);
-    if (header.payloadLength > this.maxPayloadLength) {
+    if (header.payloadLength > this.limit) {
       throw new InvalidFrameError(
-        `payload length ${header.payloadLength} exceeds the limit of ${this.maxPayloadLength} bytes`,
+        `payload length ${header.payloadLength} exceeds the limit of ${this.limit} bytes`,
       );
     }
     return header;

@@ -62,6 +62,18 @@ describe('RecordAssembler', () => {
     expect(done.endOffset).toBe(25n);
   });
 
+  it('missingBytes: the rest of the header while the length is unknown, then the rest of the record', () => {
+    const a = new RecordAssembler();
+    const log = encodeRecords([TlvRecord.raw('x'.repeat(95))]); // 100 bytes
+    expect(a.missingBytes).toBe(0);
+    a.push(log.subarray(0, 2), 0n);
+    expect(a.missingBytes).toBe(3);
+    a.push(log.subarray(2, 40), 2n);
+    expect(a.missingBytes).toBe(60);
+    expect(a.push(log.subarray(40), 40n).records).toHaveLength(1);
+    expect(a.missingBytes).toBe(0);
+  });
+
   it('opens compressed envelopes; their records carry the envelope offset', () => {
     const inner = encodeRecords(Array.from({ length: 21 }, (_, i) => TlvRecord.raw(`hello ${i % 3}`)));
     const envelope = compressRecords(inner)!;

@@ -241,7 +241,7 @@ describe('silence after accept', () => {
 
   it('a producer with auto-reconnect: close() bounds every pending send (ClosedError)', async () => {
     const srv = await serve(silent());
-    const producer = await Producer.connect(srv.address, new ProducerConfig().withLingerMs(0).withRequestTimeout(100));
+    const producer = await Producer.connect(srv.address, new ProducerConfig().withLingerMs(0).withRequestTimeout(100).withDeliveryTimeoutMs(10_000));
     const sends = [producer.send(1, 'a'), producer.send(1, 'b')].map((p) => settleWithin(p, 2_000, 'send'));
     await sleep(250); // at least one ack timeout and a resend on a new socket
     await settleWithin(producer.close({ timeoutMs: 50 }).catch(() => undefined), 2_000, 'close');

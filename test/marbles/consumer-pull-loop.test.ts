@@ -36,6 +36,44 @@ describe('consumeTopic pull loop', () => {
     });
   });
 
+  it('a record larger than maxFetchBytes grows the next Fetch to what completes it, then max_bytes falls back', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      // 10 | 1000 | 10 | 10 bytes: the 1000-byte record is 60 times maxFetchBytes.
+      const log = new Uint8Array([...makeLog(1, 10), ...makeLog(1, 1000), ...makeLog(2, 10)]);
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const out = consumeTopic(of<Session>(session), 1, { ...quiet, maxFetchBytes: 16, pollIntervalMs: 20 }).pipe(map(summary));
+      // 0..16 → rec 0 and 6 bytes of the big record, header included (1000 bytes); 16..1010 completes
+      // it in one Fetch of the 994 missing bytes; then 16-byte fetches again (the last record is
+      // stitched as usual: 4 missing bytes are below maxFetchBytes).
+      expectObservable(out, '^ 10ms !').toBe('-abcd', { a: '0-10/1', b: '10-1010/1', c: '1010-1020/1', d: '1020-1030/1' });
+      ts.flush();
+      expect(session.requests.slice(0, 4).map((r) => [r.offset, r.maxBytes])).toEqual([
+        [0n, 16],
+        [16n, 994],
+        [1010n, 16],
+        [1026n, 16],
+      ]);
+    });
+  });
+
+  it('a record cut inside its 5-byte header: the next Fetch is the normal size (its length is unknown yet)', () => {
+    const ts = newScheduler();
+    ts.run(({ cold }) => {
+      const log = new Uint8Array([...makeLog(1, 10), ...makeLog(1, 1000)]);
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const sub = consumeTopic(of<Session>(session), 1, { ...quiet, maxFetchBytes: 12 - 2 + 3, pollIntervalMs: 20 }).subscribe();
+      ts.schedule(() => sub.unsubscribe(), 10);
+      ts.flush();
+      // 0..13 holds 3 header bytes of the big record; 13..26 reveals its length; then 987 at once.
+      expect(session.requests.slice(0, 3).map((r) => [r.offset, r.maxBytes])).toEqual([
+        [0n, 13],
+        [13n, 13],
+        [26n, 984],
+      ]);
+    });
+  });
+
   it('sends the next Fetch only after the subscriber has handled the previous batch', () => {
     const ts = newScheduler();
     ts.run(({ cold }) => {

@@ -324,7 +324,7 @@ describe('producer engine: retries across sessions', () => {
   });
 
   it('an ack missing for requestTimeoutMs kills the session; the batch is resent on the next', () => {
-    const { conn, clock, producer, outcomes } = setup({ requestTimeoutMs: 1000 });
+    const { conn, clock, producer, outcomes } = setup({ requestTimeoutMs: 1000, deliveryTimeoutMs: 10_000 });
     const s1 = conn.connect();
     producer.next('a');
     clock.advance(999);
@@ -336,6 +336,36 @@ describe('producer engine: retries across sessions', () => {
     const s2 = conn.connect();
     s2.ack(1);
     expect(outcomes[0]).toMatchObject({ type: 'acked', attempts: 2, epoch: 2 });
+  });
+
+  it('a batch that finds no connection fails at its deliveryTimeoutMs with TimeoutError and the last cause', () => {
+    const { conn, clock, producer, outcomes } = setup({ deliveryTimeoutMs: 2000 });
+    conn.connect().die(); // the only session dies before anything was sent
+    producer.next('a');
+    clock.advance(1999);
+    expect(outcomes).toHaveLength(0);
+    clock.advance(1);
+    expect(outcomes[0]).toMatchObject({ type: 'failed', count: 1 });
+    const err = (outcomes[0] as { error: Error }).error;
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err.message).toMatch(/never sent/);
+    // A session that comes later does not resend what already failed.
+    const s2 = conn.connect();
+    expect(s2.sent).toHaveLength(0);
+  });
+
+  it('an in-flight batch past its deadline fails once; the late ack changes nothing and later batches are still attributed', () => {
+    const { conn, clock, producer, outcomes } = setup({ deliveryTimeoutMs: 1000, requestTimeoutMs: 60_000, lingerMs: 0 });
+    const s = conn.connect();
+    producer.next('a');
+    clock.advance(600);
+    producer.next('b');
+    clock.advance(400); // 'a' reaches its deadline, 'b' does not
+    expect(outcomes).toEqual([expect.objectContaining({ type: 'failed', firstSeq: 0 })]);
+    expect((outcomes[0] as { error: Error }).error.message).toMatch(/may or may not have been written/);
+    s.ack(1, 2);
+    expect(outcomes.map((o) => `${o.type}:${'firstSeq' in o ? o.firstSeq : ''}`)).toEqual(['failed:0', 'acked:1']);
+    expect(s.killed).toHaveLength(0);
   });
 
   it('fails a batch once maxRetries resends are used up', () => {

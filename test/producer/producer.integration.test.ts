@@ -195,7 +195,8 @@ describe('producer against LanceServer', () => {
   it('an ack later than requestTimeoutMs kills the connection; the batch is resent and acked after', async () => {
     const { server, topic } = await start();
     const t = await topic('late-ack');
-    const producer = await promiseProducer(server, new ProducerConfig().withRequestTimeout(200));
+    // The send's own deadline is longer than one ack timeout, so there is time to resend.
+    const producer = await promiseProducer(server, new ProducerConfig().withRequestTimeout(200).withDeliveryTimeoutMs(5000));
     server.faults.withholdAcks();
     const sent = producer.send(t, 'slow');
     await new Promise((r) => setTimeout(r, 350));
@@ -232,7 +233,8 @@ describe('producer against LanceServer', () => {
   it('send() waits for room while acks are withheld and goes through when they are released', async () => {
     const { server, topic } = await start();
     const t = await topic('waiting');
-    const producer = await promiseProducer(server, new ProducerConfig().withBufferMemory(10 * 1024));
+    // 20 sends wait with 20 KiB: within a waiting budget of 32 KiB.
+    const producer = await promiseProducer(server, new ProducerConfig().withBufferMemory(10 * 1024).withMaxWaitingBytes(32 * 1024));
     server.faults.withholdAcks();
     const sends = Array.from({ length: 30 }, () => producer.send(t, new Uint8Array(1019)));
     await new Promise((r) => setTimeout(r, 50));

@@ -1,6 +1,6 @@
 import { Producer } from '../../src/client/producer';
 import { ProducerConfig } from '../../src/client/producer-config';
-import { AbortedError, ClosedError, InvalidArgumentError, TimeoutError, TopicNotFoundError } from '../../src/wire/errors';
+import { AbortedError, BackpressureError, ClosedError, InvalidArgumentError, TopicNotFoundError } from '../../src/wire/errors';
 import { TlvRecord } from '../../src/wire/tlv';
 import { Clock, FakeConnection, bytes, text, tick } from './fakes';
 
@@ -77,7 +77,7 @@ describe('Producer (Promise shell) over a fake session', () => {
   });
 
   it('send() waits for buffer room in call order; an abort leaves the line', async () => {
-    const { conn, producer } = setup(new ProducerConfig().withBufferMemory(300).withBatchSize(100));
+    const { conn, producer } = setup(new ProducerConfig().withBufferMemory(300).withMaxWaitingBytes(4096).withBatchSize(100));
     const s = conn.connect();
     const a = producer.send(1, bytes(95)); // 100 B: sent at once
     void producer.send(1, bytes(195)); // 200 B (bigger than a batch: goes alone), fills the budget
@@ -99,13 +99,18 @@ describe('Producer (Promise shell) over a fake session', () => {
     expect(s.sent.map((f) => f.payload.length)).toEqual([100, 200, 100, 50]);
   });
 
-  it('a send() that finds no room within requestTimeoutMs fails with TimeoutError', async () => {
-    const { conn, clock, producer } = setup(new ProducerConfig().withBufferMemory(100).withRequestTimeout(1000));
+  it('a send() that finds no room within maxBlockMs (default requestTimeoutMs) fails with BackpressureError', async () => {
+    const { conn, clock, producer } = setup(new ProducerConfig().withBufferMemory(100).withRequestTimeout(1000).withDeliveryTimeoutMs(60_000));
     conn.connect();
     void producer.send(1, bytes(95)).catch(() => undefined); // never acked
     const waiting = producer.send(1, bytes(10));
-    clock.advance(1000);
-    await expect(waiting).rejects.toBeInstanceOf(TimeoutError);
+    let settled = false;
+    waiting.catch(() => undefined).finally(() => (settled = true));
+    clock.advance(999);
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    clock.advance(1);
+    await expect(waiting).rejects.toBeInstanceOf(BackpressureError);
   });
 
   it('sendAsync() resolves when buffered; a failure of its batch surfaces on the next flush()', async () => {

@@ -14,13 +14,14 @@ import { ProducerConfig } from '../../src/client/producer-config';
 import { StandaloneConfig } from '../../src/client/standalone-config';
 import { StandaloneConsumer } from '../../src/client/standalone-consumer';
 import { Lance } from '../../src/rx/lance';
-import { TlsVerificationError } from '../../src/transport/errors';
+import { TlsVerificationError, socketError } from '../../src/transport/errors';
 import { Command } from '../../src/wire/constants';
 import { commandOf, encodeControl, encodeKeepalive, frameKind } from '../../src/wire/control';
 import { FrameDecoder } from '../../src/wire/decoder';
-import { ConnectionError, isLanceError } from '../../src/wire/errors';
+import { ConnectionError, TimeoutError, isLanceError } from '../../src/wire/errors';
 import { rejectionWithin, sleep } from '../hostile/hostile-server';
-import { type TestCert, selfSigned } from './certs';
+import { type TestCert, chain, issue, rootCa, selfSigned } from './certs';
+import { LanceServer } from '../../src/testing';
 
 interface TlsLwpServer {
   readonly address: string;
@@ -128,5 +129,142 @@ describe('TLS verification is on by default', () => {
     expect(new ClientConfig().withTls().tls).toEqual({});
     expect(new ProducerConfig().withTls().tls).toEqual({});
     expect(new StandaloneConfig('x', 1).withTls().tls).toEqual({});
+  });
+});
+
+/**
+ * Fatal means fatal (issue 13, bullet 6): every way a server certificate can fail verification ends
+ * the call with a non-retryable TlsVerificationError naming the reason (Node's / OpenSSL's code), after
+ * exactly one connection attempt per server. Certificates are made here, by openssl, from one root CA.
+ */
+describe('every TLS verification failure is fatal, named, and tried once per server (LanceServer)', () => {
+  const SAN = 'IP:127.0.0.1,DNS:localhost';
+  const ca = rootCa();
+  const goodLeaf = issue(ca, { cn: 'localhost', san: SAN, eku: 'serverAuth' });
+  const goodIntermediate = issue(ca, { cn: 'lnc test intermediate', ca: true });
+  const notACa = issue(ca, { cn: 'lnc test not-a-CA', ca: false, keyUsage: 'digitalSignature,keyCertSign' });
+
+  const bad: [string, TestCert, string | undefined, readonly string[]][] = [
+    ['a server certificate with only the clientAuth EKU', issue(ca, { cn: 'localhost', san: SAN, eku: 'clientAuth' }), ca.cert, ['INVALID_PURPOSE']],
+    // OpenSSL 3.0 reports a CA:FALSE issuer as unsuitable for the purpose; older ones as INVALID_CA.
+    ['a leaf signed by a non-CA intermediate', chain(issue(notACa, { cn: 'localhost', san: SAN }), notACa), ca.cert, ['INVALID_CA', 'INVALID_PURPOSE']],
+    ['a certificate for another name', issue(ca, { cn: 'elsewhere.example', san: 'DNS:elsewhere.example' }), ca.cert, ['ERR_TLS_CERT_ALTNAME_INVALID']],
+    ['an expired certificate', issue(ca, { cn: 'localhost', san: SAN, startDate: '20200101000000Z', endDate: '20200102000000Z' }), ca.cert, ['CERT_HAS_EXPIRED']],
+    ['a self-signed certificate without its CA', selfSigned('localhost', SAN), undefined, ['DEPTH_ZERO_SELF_SIGNED_CERT']],
+    ['a leaf of a good intermediate the server does not send, without it', issue(goodIntermediate, { cn: 'localhost', san: SAN }), ca.cert, ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY']],
+  ];
+
+  const servers: LanceServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  });
+  const serve = async (cert: TestCert): Promise<LanceServer> => {
+    const s = await LanceServer.start({ host: '127.0.0.1', port: 0, groupCommitMs: 0, tls: cert });
+    servers.push(s);
+    return s;
+  };
+
+  const expectNamed = (err: unknown, codes: readonly string[]): void => {
+    expectRefused(err);
+    const reason = (err as TlsVerificationError).reason;
+    expect(codes).toContain(reason);
+    expect((err as Error).message).toContain(reason);
+  };
+
+  it.each(bad)('%s: LanceClient.connect rejects with TlsVerificationError after one attempt', async (_n, cert, trust, codes) => {
+    const server = await serve(cert);
+    const config = ClientConfig.fromAddress(server.address).withTls(trust === undefined ? {} : { ca: trust }).withReconnect(FAST);
+    expectNamed(await rejectionWithin(LanceClient.connect(config), 3_000, 'connect'), codes);
+    await sleep(100); // a reconnect would have happened by now (FAST backoff)
+    expect(server.acceptedConnections).toBe(1);
+  });
+
+  it.each(bad)('%s: Rx Lance request fails with it, session$ too, one attempt', async (_n, cert, trust, codes) => {
+    const server = await serve(cert);
+    const lance = new Lance({ servers: [server.address], tls: trust === undefined ? {} : { ca: trust }, reconnect: FAST, waitForConnection: true });
+    cleanups.push(() => lance.close());
+    expectNamed(await rejectionWithin(lance.request(Command.LIST_TOPICS), 3_000, 'request'), codes);
+    await sleep(100);
+    expect(server.acceptedConnections).toBe(1);
+  });
+
+  it('StandaloneConsumer and Producer: fatal at once, one attempt each', async () => {
+    const [, cert, trust, codes] = bad[0]!;
+    const server = await serve(cert);
+    expectNamed(await rejectionWithin(StandaloneConsumer.connect(server.address, new StandaloneConfig('tls', 1).withTls({ ca: trust! })), 3_000, 'consumer'), codes);
+    expectNamed(await rejectionWithin(Producer.connect(server.address, new ProducerConfig().withTls({ ca: trust! })), 3_000, 'producer'), codes);
+    await sleep(100);
+    expect(server.acceptedConnections).toBe(2);
+  });
+
+  it('several servers, all refused: each is tried exactly once, then the call fails with the TLS error', async () => {
+    const a = await serve(bad[0]![1]);
+    const b = await serve(bad[2]![1]);
+    const lance = new Lance({ servers: [a.address, b.address], tls: { ca: ca.cert }, reconnect: FAST, waitForConnection: true });
+    cleanups.push(() => lance.close());
+    const err = await rejectionWithin(lance.request(Command.LIST_TOPICS), 3_000, 'request');
+    expectRefused(err);
+    await sleep(100);
+    expect([a.acceptedConnections, b.acceptedConnections]).toEqual([1, 1]);
+  });
+
+  it('a refused server is not retried while another works: the call goes to the good one', async () => {
+    const badServer = await serve(bad[0]![1]);
+    const good = await serve(goodLeaf);
+    const lance = new Lance({ servers: [badServer.address, good.address], tls: { ca: ca.cert }, reconnect: FAST });
+    cleanups.push(() => lance.close());
+    expect(commandOf(await lance.request(Command.LIST_TOPICS))).toBe(Command.TOPIC_RESPONSE);
+    expect([badServer.acceptedConnections, good.acceptedConnections]).toEqual([1, 1]);
+  });
+
+  it('a refused server is not tried again while the others fail for retryable reasons', async () => {
+    const badServer = await serve(bad[0]![1]);
+    const lance = new Lance({ servers: [badServer.address, '127.0.0.1:1'], tls: { ca: ca.cert }, reconnect: FAST, waitForConnection: true });
+    cleanups.push(() => lance.close());
+    const attempts: string[] = [];
+    const sub = lance.state$('control').subscribe((s) => {
+      if (s.type === 'connecting') attempts.push(s.address);
+    });
+    cleanups.push(async () => sub.unsubscribe());
+    // Waiting for a server (waitForConnection) while one may still come up: the call's deadline ends it.
+    const err = await rejectionWithin(lance.request(Command.LIST_TOPICS, undefined, { timeoutMs: 500 }), 3_000, 'request');
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(badServer.acceptedConnections).toBe(1);
+    expect(attempts.filter((a) => a === badServer.address)).toHaveLength(1);
+    expect(attempts.length).toBeGreaterThan(3); // the unreachable one was retried meanwhile
+  });
+
+  it.each([
+    ['a leaf signed by the CA', goodLeaf],
+    ['a leaf of an intermediate, chain sent by the server', chain(issue(goodIntermediate, { cn: 'localhost', san: SAN, eku: 'serverAuth' }), goodIntermediate)],
+  ])('a good chain with the CA connects: %s', async (_n, cert) => {
+    const server = await serve(cert);
+    const client = await LanceClient.connect(ClientConfig.fromAddress(server.address).withTls({ ca: ca.cert }));
+    cleanups.push(() => client.close());
+    const t = await client.createTopic('tls-ok');
+    expect(t.name).toBe('tls-ok');
+    expect(server.acceptedConnections).toBe(1);
+  });
+});
+
+describe('TlsVerificationError classification', () => {
+  it('socketError names the reason: the socket authorizationError first, else a known verification code', () => {
+    const viaSocket = socketError(Object.assign(new Error('unsuitable certificate purpose'), { code: 'SOMETHING_NEW' }), 'h:1', 'SOMETHING_NEW');
+    expect(viaSocket).toBeInstanceOf(TlsVerificationError);
+    expect((viaSocket as TlsVerificationError).reason).toBe('SOMETHING_NEW');
+    expect(viaSocket.message).toBe('TLS certificate of h:1 refused (SOMETHING_NEW): unsuitable certificate purpose');
+    for (const code of ['INVALID_PURPOSE', 'INVALID_CA', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'DEPTH_ZERO_SELF_SIGNED_CERT']) {
+      const e = socketError(Object.assign(new Error(code), { code }), 'h:1');
+      expect({ code, tls: e instanceof TlsVerificationError, retryable: e.isRetryable() }).toEqual({ code, tls: true, retryable: false });
+    }
+    const refused = socketError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'h:1');
+    expect(refused).toBeInstanceOf(ConnectionError);
+    expect(refused.isRetryable()).toBe(true);
+  });
+
+  it('a plain ConnectionError is not a TlsVerificationError (they share the CONNECTION code)', () => {
+    expect(new ConnectionError('x')).not.toBeInstanceOf(TlsVerificationError);
+    expect(new TlsVerificationError('x', 'INVALID_CA')).toBeInstanceOf(ConnectionError);
+    expect(new TlsVerificationError('x', 'INVALID_CA').code).toBe('CONNECTION');
   });
 });

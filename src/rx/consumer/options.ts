@@ -11,7 +11,10 @@ export interface ConsumeOptions {
    * like the Rust `StandaloneConsumer`'s `start_position`). Default `SeekPosition.BEGINNING`.
    */
   readonly from?: SeekPosition | bigint | number;
-  /** `max_bytes` of each Fetch. Default 1 MiB. */
+  /**
+   * `max_bytes` of each Fetch. Default 1 MiB. A record larger than this grows the next Fetch to the
+   * bytes that complete it (up to the server's 16 MiB payload limit), then fetches are this size again.
+   */
   readonly maxFetchBytes?: number;
   /** Wait before fetching again after an empty fetch (caught up). Default 100 ms. */
   readonly pollIntervalMs?: number;

@@ -52,6 +52,18 @@ export class RecordAssembler {
     return this.tailLength;
   }
 
+  /**
+   * Bytes still to fetch to complete the pending record: 0 when none is pending, the rest of its
+   * 5-byte header while its length is unknown, else the rest of the record. A reader whose fetch size
+   * is below this grows the next fetch to it, so a record larger than `max_bytes` takes two fetches,
+   * not one per `max_bytes`.
+   */
+  get missingBytes(): number {
+    if (this.tailLength === 0) return 0;
+    if (this.tailBuf === undefined) return TLV_HEADER_SIZE - this.tailLength;
+    return this.tailBuf.length - this.tailLength;
+  }
+
   /** Forget the tail (before fetching from a record boundary again). */
   reset(): void {
     this.tailBuf = undefined;

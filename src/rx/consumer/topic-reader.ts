@@ -9,7 +9,9 @@
  * so a resumed stream has no gap and no repeat.
  */
 import { type Observable, type SchedulerLike, defer, map, mergeMap, of } from 'rxjs';
+import { DEFAULT_MAX_PAYLOAD } from '../../wire/constants.js';
 import { InvalidArgumentError } from '../../wire/errors.js';
+import { TLV_HEADER_SIZE } from '../../wire/tlv.js';
 import type { Session } from '../session.js';
 import { fetchEnd, fetchOnce } from './fetch-once.js';
 import { RecordAssembler } from './record-assembler.js';
@@ -39,6 +41,8 @@ export class TopicReader {
   private dirty = false;
   private probedEnd: bigint | undefined;
   private probedAt = -Infinity;
+  /** Largest fetch a pending record may grow to: the biggest record the server can have stored. */
+  private readonly maxGrownFetch: number;
 
   constructor(
     readonly topicId: number,
@@ -48,6 +52,12 @@ export class TopicReader {
     if (!Number.isInteger(options.maxFetchBytes) || options.maxFetchBytes < 1 || options.maxFetchBytes > 0xffff_ffff) {
       throw new InvalidArgumentError(`maxFetchBytes must be an integer in [1, 2^32-1], got ${options.maxFetchBytes}`);
     }
+    // A record is one ingest payload at most, and the server's payload limit is 16 MiB; a larger
+    // maxRecordLength says the server was configured larger, so a record may be that long.
+    this.maxGrownFetch = Math.min(
+      0xffff_ffff,
+      options.maxRecordLength === undefined ? DEFAULT_MAX_PAYLOAD : Math.max(DEFAULT_MAX_PAYLOAD, options.maxRecordLength + TLV_HEADER_SIZE),
+    );
     this.assembler = new RecordAssembler({
       ...(options.maxRecordLength === undefined ? {} : { maxRecordLength: options.maxRecordLength }),
       ...(options.unwrapCompressed === undefined ? {} : { unwrapCompressed: options.unwrapCompressed }),
@@ -57,6 +67,17 @@ export class TopicReader {
   /** Offset of the next record to hand out; `undefined` until the start position is resolved. */
   get position(): bigint | undefined {
     return this.pos;
+  }
+
+  /**
+   * `max_bytes` of the next Fetch: `maxFetchBytes`, or more when the record being assembled needs
+   * more than that to complete (bounded by the server's payload limit), so a record larger than
+   * `maxFetchBytes` is completed by one more fetch.
+   */
+  get nextFetchBytes(): number {
+    const base = this.options.maxFetchBytes;
+    const missing = this.assembler.missingBytes;
+    return missing > base ? Math.max(base, Math.min(missing, this.maxGrownFetch)) : base;
   }
 
   seek(offset: bigint): void {
@@ -93,7 +114,7 @@ export class TopicReader {
     // Until this step's result is delivered, any end (error, reconnect, unsubscribe) rewinds.
     this.dirty = true;
     const from = this.fetchOffset;
-    return fetchOnce(session, this.topicId, from, this.options.maxFetchBytes, this.options.requestTimeoutMs).pipe(
+    return fetchOnce(session, this.topicId, from, this.nextFetchBytes, this.options.requestTimeoutMs).pipe(
       mergeMap((r) => {
         const caughtUp = r.data.length === 0;
         const a = this.assembler.push(r.data, from);

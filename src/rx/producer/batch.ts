@@ -85,6 +85,8 @@ export class Batch {
   epoch = 0;
   /** `scheduler.now()` of the last send. */
   sentAt = 0;
+  /** `scheduler.now()` when it was cut: its delivery deadline counts from here. */
+  createdAt = 0;
   attempts = 0;
   lastError: LanceError | undefined;
   outcome: ProduceAck | ProduceFailure | undefined;

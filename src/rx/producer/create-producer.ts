@@ -28,7 +28,11 @@ export interface RxProducer extends Observer<ProducerRecord> {
   error(err: unknown): void;
   /** Graceful close, as `close()` with the default deadline. */
   complete(): void;
-  /** Resolves when every record passed to `next()` before the call has settled (acked or failed). */
+  /**
+   * Resolves when every record passed to `next()` before the call has settled, all acked. Rejects
+   * with the first failure (a failed batch or a refused record) since the previous `flush()`; each
+   * failure is also an outcome on `acks$`.
+   */
   flush(): Promise<void>;
   /**
    * Stops taking records, sends the partial batch, waits up to `timeoutMs` (default
@@ -98,8 +102,12 @@ class LaneProducer implements RxProducer {
     void this.engine.close();
   }
 
-  flush(): Promise<void> {
-    return this.engine.flush();
+  async flush(): Promise<void> {
+    await this.engine.flush();
+    // The first failure, typed, so `catch (e) { if (e instanceof TopicNotFoundError) … }` works;
+    // every one of them is on acks$.
+    const errors = this.engine.takeFailures();
+    if (errors.length > 0) throw errors[0];
   }
 
   close(options: { readonly timeoutMs?: number } = {}): Promise<void> {

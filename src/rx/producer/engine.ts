@@ -51,11 +51,14 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   /** Backpressure frames of the current session not yet explained (see `backpressured`), with their timers. */
   private backpressures: { mark: number; done: boolean }[] = [];
   private backpressureTimers = new Subscription();
+  private deliveryCheck: Subscription | undefined;
   private blocked = false;
   private nextBatchId = 1;
   private windowSize: number;
   private serial = 0;
   private unobserved: LanceError[] = [];
+  /** Every failure and refusal since the last `takeFailures()`: what an Rx `flush()` must report. */
+  private failures: LanceError[] = [];
   private state: State = 'open';
   private fatal: LanceError | undefined;
   private closing: Promise<void> | undefined;
@@ -68,7 +71,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     readonly scheduler: SchedulerLike = asyncScheduler,
   ) {
     this.options = resolveProducerOptions(options);
-    this.budget = new MemoryBudget(this.options.bufferMemory, scheduler);
+    this.budget = new MemoryBudget(this.options.bufferMemory, scheduler, this.options.maxWaitingBytes);
     this.framePool = new FramePool(HEADER_SIZE + this.options.batchSize, this.options.maxPendingAcks);
     this.windowSize = this.options.maxPendingAcks;
     this.sessionsSub = session$.subscribe({
@@ -107,6 +110,13 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   takeUnobservedFailures(): LanceError[] {
     const out = this.unobserved;
     this.unobserved = [];
+    return out;
+  }
+
+  /** Failures and refusals since the last call (the first 100); clears them. */
+  takeFailures(): LanceError[] {
+    const out = this.failures;
+    this.failures = [];
     return out;
   }
 
@@ -166,7 +176,9 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   }
 
   enqueue(batch: Batch): void {
+    batch.createdAt = this.scheduler.now();
     this.unsettled.add(batch);
+    this.armDeliveryDeadline();
     if (this.fatal !== undefined) {
       this.fail(batch, this.fatal);
       return;
@@ -178,6 +190,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   rejected(topicId: number, seq: number, error: LanceError, dropped: boolean): void {
     this.counters.recordsRejected++;
     if (dropped) this.counters.recordsDropped++;
+    this.noteFailure(error);
     this.outcomes.next({ type: dropped ? 'dropped' : 'rejected', topicId, seq, error });
   }
 
@@ -193,6 +206,8 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   // ---- AttributionSink -----------------------------------------------------------------------
 
   acked(b: Batch): void {
+    // Already failed by its delivery deadline while in flight: that outcome stands.
+    if (b.outcome !== undefined) return this.recycle(b);
     const ack: ProduceAck = {
       type: 'acked',
       topicId: b.topicId,
@@ -289,6 +304,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   private requeue(batches: Batch[], err: LanceError): void {
     for (let i = batches.length - 1; i >= 0; i--) {
       const b = batches[i]!;
+      if (b.outcome !== undefined) continue; // past its deadline while in flight
       b.lastError = err;
       if (b.attempts > this.options.maxRetries || this.fatal !== undefined) {
         this.fail(b, this.fatal ?? err);
@@ -392,6 +408,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     if (s === undefined || this.blocked) return;
     while (this.queue.length > 0 && this.inflight.length < this.windowSize) {
       const b = this.queue.shift()!;
+      if (b.outcome !== undefined) continue; // failed by its delivery deadline while queued
       if (b.attempts > 0) {
         // A resend: the dead socket may still reference the old buffer, so rewrite a copy.
         const copy = Buffer.allocUnsafe(b.frame.length);
@@ -433,6 +450,30 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     }
   }
 
+  /**
+   * One timer per producer on the oldest unsettled batch (creation order is deadline order): past
+   * `deliveryTimeoutMs` it fails, wherever it is. A queued one is skipped by pump(); an in-flight
+   * one keeps its place in the window, so later acks are still attributed by order.
+   */
+  private armDeliveryDeadline(): void {
+    if (this.deliveryCheck !== undefined) return;
+    const limit = this.options.deliveryTimeoutMs;
+    if (!Number.isFinite(limit)) return;
+    const check = (): void => {
+      this.deliveryCheck = undefined;
+      for (let b = this.unsettled.oldest(); b !== undefined; b = this.unsettled.oldest()) {
+        const age = this.scheduler.now() - b.createdAt;
+        if (age < limit) {
+          this.deliveryCheck = this.scheduler.schedule(check, limit - age);
+          return;
+        }
+        this.fail(b, deliveryTimedOut(b, limit));
+      }
+    };
+    const oldest = this.unsettled.oldest();
+    if (oldest !== undefined) this.deliveryCheck = this.scheduler.schedule(check, Math.max(0, limit - (this.scheduler.now() - oldest.createdAt)));
+  }
+
   /** One timer per session, checking the oldest in-flight batch's age (no timer per batch). */
   private armTimeout(): void {
     const limit = this.options.requestTimeoutMs;
@@ -457,12 +498,20 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     this.counters.recordsFailed += b.count;
     const failure: ProduceFailure = { type: 'failed', topicId: b.topicId, firstSeq: b.firstSeq, count: b.count, error };
     if (b.ticket?.unobserved) this.noteUnobserved(error);
+    this.noteFailure(error);
     this.settle(b, failure);
+  }
+
+  private noteFailure(err: LanceError): void {
+    if (this.failures.length < 100) this.failures.push(err);
   }
 
   private settle(b: Batch, outcome: ProduceAck | ProduceFailure): void {
     if (b.outcome !== undefined) return;
     b.outcome = outcome;
+    // Settled while in flight (its deadline passed): the socket may still hold the pool buffer, so
+    // it is not given back; the pool allocates another.
+    b.pooled = false;
     b.frame = EMPTY;
     // Flush promises resolve in a later microtask, so they see the outcome delivered first.
     this.unsettled.settled(b);
@@ -501,11 +550,22 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     this.drainSub?.unsubscribe();
     this.timeoutCheck?.unsubscribe();
     this.backpressureTimers.unsubscribe();
+    this.deliveryCheck?.unsubscribe();
     this.sessionsSub.unsubscribe();
     this.unsettled.releaseAll();
     if (this.upstreamError !== undefined) this.outcomes.error(this.upstreamError.error);
     else this.outcomes.complete();
   }
+}
+
+function deliveryTimedOut(b: Batch, limit: number): TimeoutError {
+  const fate =
+    b.attempts === 0
+      ? 'it was never sent'
+      : `sent ${b.attempts} time${b.attempts === 1 ? '' : 's'}, it may or may not have been written`;
+  return new TimeoutError(`batch of ${b.count} records to topic ${b.topicId} not acked within deliveryTimeoutMs (${limit} ms): ${fate}`, {
+    ...(b.lastError !== undefined ? { cause: b.lastError } : {}),
+  });
 }
 
 function asLanceError(err: unknown, what: string): LanceError {

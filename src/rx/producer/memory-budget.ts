@@ -5,11 +5,16 @@
  * `tryReserve` is the synchronous check of the Rx face. `reserve` is the Promise face's wait for
  * room: waiters are served strictly in arrival order (a small record never overtakes a big one, so
  * `send()` order is the delivery order), each bounded by a timeout and an optional AbortSignal.
- * Waiters are the only queue, and each one is a caller's pending `send()`.
+ * Waiters are the only queue, and each one is a caller's pending `send()` holding its record: their
+ * bytes have a budget of their own (`waitingCapacity`), or a caller that never awaits its sends
+ * would hold every record it ever made while the server is slow.
  */
 import { type SchedulerLike, type Subscription } from 'rxjs';
-import { AbortedError, ClosedError, InvalidArgumentError, type LanceError, TimeoutError } from '../../wire/errors.js';
+import { AbortedError, BackpressureError, ClosedError, InvalidArgumentError, type LanceError } from '../../wire/errors.js';
 import { Deque } from './deque.js';
+
+/** What a waiting send costs besides its record (waiter, promises, closures): tiny records count too. */
+const WAITER_OVERHEAD = 256;
 
 interface Waiter {
   readonly size: number;
@@ -22,12 +27,20 @@ interface Waiter {
 
 export class MemoryBudget {
   private used = 0;
+  private waitingUsed = 0;
+  private fullError: BackpressureError | undefined;
   private readonly waiters = new Deque<Waiter>();
 
   constructor(
     readonly capacity: number,
     private readonly scheduler: SchedulerLike,
+    readonly waitingCapacity: number = capacity,
   ) {}
+
+  /** Bytes of the records whose senders wait for room. */
+  get waitingBytes(): number {
+    return this.waitingUsed;
+  }
 
   get usedBytes(): number {
     return this.used;
@@ -50,13 +63,37 @@ export class MemoryBudget {
   }
 
   /**
-   * Resolves once `size` bytes are reserved for the caller. Rejects with `TimeoutError` after
-   * `timeoutMs`, `AbortedError` when `signal` fires, `ClosedError` on `close()`.
+   * Why a reservation of `size` would be refused at once (no room now, and waiting is not
+   * allowed), or undefined when `reserve` would take or wait. Lets a caller refuse before it builds
+   * anything that would hold the record.
+   */
+  refusal(size: number, timeoutMs: number, signal?: AbortSignal): LanceError | undefined {
+    if (!this.fits(size)) return new InvalidArgumentError(`record of ${size} bytes exceeds bufferMemory (${this.capacity})`);
+    if (signal?.aborted) return new AbortedError('send aborted', { cause: signal.reason });
+    if (this.waiters.length === 0 && this.used + size <= this.capacity) return undefined;
+    // The first waiter always may wait (else a waiting budget below one record would refuse all).
+    if (this.waiters.length > 0 && this.waitingUsed + size + WAITER_OVERHEAD > this.waitingCapacity) {
+      // One error per episode of a full waiting budget: a caller that never awaits gets refused
+      // hundreds of thousands of times, and an error each (with its stack) would be the very
+      // memory growth this budget exists to stop.
+      this.fullError ??= new BackpressureError(
+        `bufferMemory (${this.capacity} bytes) is full and sends waiting for room already hold ${this.waitingCapacity} bytes (maxWaitingBytes): await your sends`,
+      );
+      return this.fullError;
+    }
+    return timeoutMs <= 0 ? this.blockedTooLong(timeoutMs) : undefined;
+  }
+
+  /**
+   * Resolves once `size` bytes are reserved for the caller. Rejects at once with `refusal()`'s
+   * error, with `BackpressureError` after `timeoutMs` without room, `AbortedError` when `signal`
+   * fires, `ClosedError` on `close()`.
    */
   reserve(size: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    if (!this.fits(size)) return Promise.reject(new InvalidArgumentError(`record of ${size} bytes exceeds bufferMemory (${this.capacity})`));
-    if (signal?.aborted) return Promise.reject(new AbortedError('send aborted', { cause: signal.reason }));
+    const refused = this.refusal(size, timeoutMs, signal);
+    if (refused !== undefined) return Promise.reject(refused);
     if (this.tryReserve(size)) return Promise.resolve();
+    this.waitingUsed += size + WAITER_OVERHEAD;
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = { size, resolve, reject, done: false, timer: undefined, cleanup: undefined };
       const fail = (err: LanceError): void => {
@@ -66,10 +103,7 @@ export class MemoryBudget {
         // A failed head may have been blocking smaller waiters behind it.
         this.admit();
       };
-      w.timer = this.scheduler.schedule(
-        () => fail(new TimeoutError(`no room in bufferMemory (${this.capacity} bytes) within ${timeoutMs} ms: acks are not coming back fast enough`)),
-        timeoutMs,
-      );
+      w.timer = this.scheduler.schedule(() => fail(this.blockedTooLong(timeoutMs)), timeoutMs);
       if (signal) {
         const onAbort = (): void => fail(new AbortedError('send aborted while waiting for buffer memory', { cause: signal.reason }));
         signal.addEventListener('abort', onAbort, { once: true });
@@ -109,7 +143,13 @@ export class MemoryBudget {
     }
   }
 
+  private blockedTooLong(timeoutMs: number): BackpressureError {
+    return new BackpressureError(`no room in bufferMemory (${this.capacity} bytes) within maxBlockMs (${timeoutMs} ms): acks are not coming back fast enough`);
+  }
+
   private finish(w: Waiter): void {
+    this.waitingUsed -= w.size + WAITER_OVERHEAD;
+    this.fullError = undefined;
     w.done = true;
     w.timer?.unsubscribe();
     w.cleanup?.();

@@ -28,20 +28,34 @@ export interface ProducerOptions {
   readonly compression?: boolean;
   /** Unacked ingest frames allowed on the connection. Default 64. */
   readonly maxPendingAcks?: number;
-  /** An ack later than this kills the session (its batches are resent on the next one); also the
-   *  longest a Promise `send()` waits for room in `bufferMemory`. Default 30000. */
+  /** An ack later than this kills the session (its batches are resent on the next one). Default 30000. */
   readonly requestTimeoutMs?: number;
   /** Bytes of records accepted but not yet acked (unsent plus in flight). Default 32 MiB. */
   readonly bufferMemory?: number;
   /** The Rx face's policy when `bufferMemory` is full. Default 'error'. */
   readonly onFull?: OnFullPolicy;
-  /** How long `close()` waits for outstanding acks by default, in ms. Default `requestTimeoutMs`. */
+  /** How long `close()` waits for outstanding acks by default, in ms. Default the smaller of
+   *  10 s and `requestTimeoutMs`: shutdown must fit in an orchestrator's grace period (Kubernetes: 30 s). */
   readonly closeTimeoutMs?: number;
   /**
    * How long after a Backpressure frame a batch it may have refused is resent (if no answer came
    * for it meanwhile), in ms. Default 100 (the reconnect backoff's base).
    */
   readonly retryBackoffMs?: number;
+  /** How long a Promise send waits for room in `bufferMemory` (Kafka's `max.block.ms`), then
+   *  rejects with `BackpressureError`. Default `requestTimeoutMs`. */
+  readonly maxBlockMs?: number;
+  /** Bytes of records that Promise sends may hold while waiting for room; a send past it rejects at
+   *  once with `BackpressureError`, so a caller that never awaits cannot grow memory without bound.
+   *  Default `bufferMemory`. */
+  readonly maxWaitingBytes?: number;
+  /**
+   * A batch's one deadline (Kafka's `delivery.timeout.ms`): from the moment it is cut, through
+   * every resend and reconnect, until its ack. Past it the batch fails with `TimeoutError` (its
+   * `cause` the last failure); if it was sent, it may or may not have been written. Default
+   * `requestTimeoutMs`.
+   */
+  readonly deliveryTimeoutMs?: number;
   /** Resends allowed per batch after retryable failures; then it fails with the last error. Default Infinity. */
   readonly maxRetries?: number;
   /** The server's `max_payload_size` (16 MiB unless its config file says otherwise). */
@@ -52,7 +66,10 @@ export interface ProducerOptions {
 
 export type ResolvedProducerOptions = Required<ProducerOptions>;
 
-export const PRODUCER_DEFAULTS: Omit<ResolvedProducerOptions, 'closeTimeoutMs'> = {
+/** The longest `close()` waits by default, whatever `requestTimeoutMs` is. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+
+export const PRODUCER_DEFAULTS: Omit<ResolvedProducerOptions, 'closeTimeoutMs' | 'maxBlockMs' | 'maxWaitingBytes' | 'deliveryTimeoutMs'> = {
   batchSize: 32 * 1024,
   lingerMs: 5,
   compression: false,
@@ -70,7 +87,10 @@ export function resolveProducerOptions(o: ProducerOptions = {}): ResolvedProduce
   const r: ResolvedProducerOptions = {
     ...PRODUCER_DEFAULTS,
     ...definedOnly(o),
-    closeTimeoutMs: o.closeTimeoutMs ?? o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs,
+    closeTimeoutMs: o.closeTimeoutMs ?? Math.min(DEFAULT_CLOSE_TIMEOUT_MS, o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs),
+    maxBlockMs: o.maxBlockMs ?? o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs,
+    deliveryTimeoutMs: o.deliveryTimeoutMs ?? o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs,
+    maxWaitingBytes: o.maxWaitingBytes ?? o.bufferMemory ?? PRODUCER_DEFAULTS.bufferMemory,
   };
   positiveInt('batchSize', r.batchSize);
   positiveInt('maxPendingAcks', r.maxPendingAcks);
@@ -79,6 +99,9 @@ export function resolveProducerOptions(o: ProducerOptions = {}): ResolvedProduce
   nonNegative('lingerMs', r.lingerMs);
   positive('requestTimeoutMs', r.requestTimeoutMs);
   nonNegative('closeTimeoutMs', r.closeTimeoutMs);
+  nonNegative('maxBlockMs', r.maxBlockMs);
+  positive('deliveryTimeoutMs', r.deliveryTimeoutMs);
+  nonNegative('maxWaitingBytes', r.maxWaitingBytes);
   nonNegative('maxRetries', r.maxRetries);
   nonNegative('retryBackoffMs', r.retryBackoffMs);
   if (r.batchSize > r.maxPayloadBytes) {

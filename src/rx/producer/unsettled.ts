@@ -45,7 +45,8 @@ export class Unsettled {
     this.waiters = [];
   }
 
-  private oldest(): Batch | undefined {
+  /** The oldest batch not settled yet. */
+  oldest(): Batch | undefined {
     for (const b of this.batches) return b;
     return undefined;
   }

@@ -16,6 +16,9 @@ export class RawClient {
   /** The exact bytes of each frame in `frames`. */
   readonly rawFrames: Buffer[] = [];
   private rawOffset = 0;
+  /** For each frame in `frames`, the number of the socket read (0, 1, …) that completed it: frames written in one burst share it. */
+  readonly frameReads: number[] = [];
+  private readsSeen = 0;
   /** Every byte received, for byte-exact comparisons. */
   received = Buffer.alloc(0);
   decodeError: Error | undefined;
@@ -28,6 +31,7 @@ export class RawClient {
 
   private constructor(readonly socket: net.Socket) {
     socket.on('data', (chunk: Buffer) => {
+      const read = this.readsSeen++;
       this.received = Buffer.concat([this.received, chunk]);
       if (this.decodeError === undefined) {
         try {
@@ -36,6 +40,7 @@ export class RawClient {
             this.rawFrames.push(this.received.subarray(this.rawOffset, this.rawOffset + size));
             this.rawOffset += size;
             this.frames.push(f);
+            this.frameReads.push(read);
           }
         } catch (err) {
           this.decodeError = err as Error;
