@@ -7,6 +7,25 @@ import { frameKind } from '../../src/wire/control';
 import { encodeFrame } from '../../src/wire/frame';
 import { TlvRecord, encodeRecords } from '../../src/wire/tlv';
 import type { ConnectionState } from '../../src/rx/state';
+import { LanceClient } from '../../src/client/lance-client';
+import { ClientConfig } from '../../src/client/config';
+import { LanceServer, type LanceServerOptions } from '../../src/testing';
+
+/** Reconnect backoff for tests: fast, so a dropped connection costs milliseconds. */
+export const fastReconnect = { baseMs: 10, maxMs: 50 };
+
+/**
+ * A LanceServer (acks at once unless `options` say otherwise) and an admin client on it, both
+ * pushed onto `cleanup`; `topic(name)` creates a uniquely named topic and resolves with its id.
+ */
+export async function serverWithAdmin(cleanup: (() => Promise<unknown>)[], options: LanceServerOptions = {}) {
+  const server = await LanceServer.start({ host: '127.0.0.1', port: 0, groupCommitMs: 0, ...options });
+  cleanup.push(() => server.stop());
+  const admin = await LanceClient.connect(ClientConfig.fromAddress(server.address).withReconnect(fastReconnect));
+  cleanup.push(() => admin.close());
+  const topic = async (name: string): Promise<number> => (await admin.createTopic(uniqueName(name))).id;
+  return { server, admin, topic };
+}
 
 let nextBatch = 1n;
 

@@ -7,24 +7,18 @@ import type { ProduceOutcome } from '../../src/rx/producer/batch';
 import { resolveProducerOptions } from '../../src/rx/producer/options';
 import { Producer } from '../../src/client/producer';
 import { ProducerConfig } from '../../src/client/producer-config';
-import { LanceClient } from '../../src/client/lance-client';
-import { ClientConfig } from '../../src/client/config';
-import { LanceServer } from '../../src/testing';
+import { fastReconnect, serverWithAdmin } from './helpers';
 import { BackpressureError, ClosedError, TopicNotFoundError } from '../../src/wire/errors';
 
-const fast = { baseMs: 10, maxMs: 50 };
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f().catch(() => undefined);
 });
 
 async function start() {
-  const server = await LanceServer.start({ host: '127.0.0.1', port: 0, groupCommitMs: 0 });
-  cleanup.push(() => server.stop());
-  const admin = await LanceClient.connect(ClientConfig.fromAddress(server.address).withReconnect(fast));
-  cleanup.push(() => admin.close());
-  const topicId = (await admin.createTopic(`shutdown-${Math.random().toString(36).slice(2, 8)}`)).id;
-  const lance = new Lance({ servers: [server.address], reconnect: fast });
+  const { server, admin, topic } = await serverWithAdmin(cleanup);
+  const topicId = await topic('shutdown');
+  const lance = new Lance({ servers: [server.address], reconnect: fastReconnect });
   cleanup.push(() => lance.close({ timeoutMs: 0 }));
   return { server, admin, topicId, lance };
 }

@@ -7,26 +7,17 @@ import { Lance } from '../../src/rx/lance';
 import { createProducer } from '../../src/rx/producer/create-producer';
 import { Producer } from '../../src/client/producer';
 import { ProducerConfig } from '../../src/client/producer-config';
-import { LanceClient } from '../../src/client/lance-client';
-import { ClientConfig } from '../../src/client/config';
-import { LanceServer } from '../../src/testing';
+import type { LanceServer } from '../../src/testing';
+import { fastReconnect as fast, serverWithAdmin } from '../client/helpers';
 import { decodeRecords } from '../../src/wire/tlv';
 
 const N = 5_000;
-const fast = { baseMs: 10, maxMs: 50 };
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f().catch(() => undefined);
 });
 
-async function start() {
-  const server = await LanceServer.start({ host: '127.0.0.1', port: 0, groupCommitMs: 0 });
-  cleanup.push(() => server.stop());
-  const admin = await LanceClient.connect(ClientConfig.fromAddress(server.address).withReconnect(fast));
-  cleanup.push(() => admin.close());
-  const topic = async (name: string) => (await admin.createTopic(`${name}-${Math.random().toString(36).slice(2, 8)}`)).id;
-  return { server, topic };
-}
+const start = () => serverWithAdmin(cleanup);
 
 /** Record i: its index (u32 BE) then `size - 4` bytes of (i + k) & 0xff, so any mix-up shows. */
 function fill(buf: Uint8Array, i: number): void {

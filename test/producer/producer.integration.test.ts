@@ -7,9 +7,8 @@ import { createProducer } from '../../src/rx/producer/create-producer';
 import type { ProduceOutcome } from '../../src/rx/producer/batch';
 import { Producer } from '../../src/client/producer';
 import { ProducerConfig } from '../../src/client/producer-config';
-import { LanceClient } from '../../src/client/lance-client';
-import { ClientConfig } from '../../src/client/config';
 import { LanceServer } from '../../src/testing';
+import { serverWithAdmin } from '../client/helpers';
 import { BackpressureError, TopicNotFoundError } from '../../src/wire/errors';
 import { decodeRecords } from '../../src/wire/tlv';
 import { decompressRecords } from '../../src/wire/record-envelope';
@@ -20,14 +19,7 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f().catch(() => undefined);
 });
 
-async function start(o: Parameters<typeof LanceServer.start>[0] = {}) {
-  const server = await LanceServer.start({ host: '127.0.0.1', port: 0, groupCommitMs: 0, ...o });
-  cleanup.push(() => server.stop());
-  const admin = await LanceClient.connect(ClientConfig.fromAddress(server.address).withReconnect(fast));
-  cleanup.push(() => admin.close());
-  const topic = async (name: string) => (await admin.createTopic(`${name}-${Math.random().toString(36).slice(2, 8)}`)).id;
-  return { server, topic };
-}
+const start = (o: Parameters<typeof LanceServer.start>[0] = {}) => serverWithAdmin(cleanup, o);
 
 async function promiseProducer(server: LanceServer, config = new ProducerConfig()) {
   const p = await Producer.connect(server.address, config, { lanceOptions: { reconnect: fast } });
