@@ -12,8 +12,8 @@ import { commandOf, encodeControl, encodeKeepalive, frameKind } from '../wire/co
 import { ConnectionError, LanceError, NotLeaderError, TimeoutError } from '../wire/errors.js';
 import { errorFromServerText } from '../wire/classify.js';
 import type { Frame } from '../wire/frame.js';
-import { fromUtf8, readU32, writeU32 } from '../wire/bytes.js';
-import { FETCH_RESPONSE_HEADER } from '../wire/payloads/fetch.js';
+import { fromUtf8 } from '../wire/bytes.js';
+import { FETCH_REQUEST_SIZE, FETCH_RESPONSE_HEADER, decodeFetch, encodeFetch } from '../wire/payloads/fetch.js';
 import { idleKeepalive } from './operators/idle-keepalive.js';
 import type { RequestOptions, Session } from './session.js';
 import { toPromise } from './abort.js';
@@ -44,8 +44,6 @@ interface Pending<T> {
 }
 
 const KEEPALIVE = encodeKeepalive();
-/** topic_id u32 | start_offset u64 | max_bytes u32 (§2.3.11). */
-const FETCH_REQUEST_SIZE = 16;
 const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 
 export class LiveSession implements Session {
@@ -163,13 +161,12 @@ export class LiveSession implements Session {
    */
   private fitFetch(payload: Uint8Array | undefined): Uint8Array | undefined {
     const allow = this.init.allowReplyPayload;
+    // A malformed Fetch goes out as given: the server's answer to it is the caller's to handle.
     if (!allow || !payload || payload.length < FETCH_REQUEST_SIZE) return payload;
-    const maxBytes = readU32(payload, 12);
-    const granted = allow(FETCH_RESPONSE_HEADER + maxBytes);
-    if (granted >= FETCH_RESPONSE_HEADER + maxBytes) return payload;
-    const fitted = payload.slice();
-    writeU32(fitted, 12, Math.max(0, granted - FETCH_RESPONSE_HEADER));
-    return fitted;
+    const request = decodeFetch(payload);
+    const granted = allow(FETCH_RESPONSE_HEADER + request.maxBytes);
+    if (granted >= FETCH_RESPONSE_HEADER + request.maxBytes) return payload;
+    return encodeFetch({ ...request, maxBytes: Math.max(0, granted - FETCH_RESPONSE_HEADER) });
   }
 
   private sendPing(subscriber: Subscriber<number> | undefined, timeoutMs: number): void {

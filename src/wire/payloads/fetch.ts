@@ -15,8 +15,10 @@ export interface FetchRequest {
   readonly maxBytes: number;
 }
 
+export const FETCH_REQUEST_SIZE = 16;
+
 export function encodeFetch(r: FetchRequest): Uint8Array {
-  const b = new Uint8Array(16);
+  const b = new Uint8Array(FETCH_REQUEST_SIZE);
   writeU32(b, 0, r.topicId);
   writeU64(b, 4, r.offset);
   writeU32(b, 12, r.maxBytes);
@@ -24,7 +26,7 @@ export function encodeFetch(r: FetchRequest): Uint8Array {
 }
 
 export function decodeFetch(p: Uint8Array): FetchRequest {
-  requireLength(p, 16, 'Fetch');
+  requireLength(p, FETCH_REQUEST_SIZE, 'Fetch');
   return { topicId: readU32(p, 0), offset: readU64(p, 4), maxBytes: readU32(p, 12) };
 }
 
