@@ -38,7 +38,7 @@ export interface SendOptions {
 /** What a Producer needs from the core: a `Lance`, or a stand-in in tests. */
 export interface ProducerHost {
   session$(role: string): Observable<Session>;
-  readonly options: { readonly scheduler: SchedulerLike; readonly requestTimeoutMs?: number };
+  readonly options: { readonly scheduler: SchedulerLike };
   /** Lets the host's own close() drain this producer (`Lance.adopt`). */
   adopt?(d: Drainable): () => void;
 }
@@ -232,7 +232,7 @@ export class Producer {
   }
 
   private throwUnobserved(): void {
-    const failures = this.engine.takeUnobservedFailures();
+    const failures = this.engine.unobservedFailures.take();
     if (failures.length > 0) throw failures[0];
   }
 }

@@ -106,7 +106,7 @@ class LaneProducer implements RxProducer {
     await this.engine.flush();
     // The first failure, typed, so `catch (e) { if (e instanceof TopicNotFoundError) … }` works;
     // every one of them is on acks$.
-    const errors = this.engine.takeFailures();
+    const errors = this.engine.failures.take();
     if (errors.length > 0) throw errors[0];
   }
 

@@ -19,6 +19,7 @@ import { InFlightWindow, type AttributionSink } from './attribution.js';
 import { type Batch, type ProduceAck, type ProduceFailure, type ProduceOutcome } from './batch.js';
 import { Deque } from './deque.js';
 import { Unsettled } from './unsettled.js';
+import { FailureLog } from './failure-log.js';
 import { Lane, type LaneHost } from './lane.js';
 import { MemoryBudget } from './memory-budget.js';
 import { FramePool } from './frame-pool.js';
@@ -49,16 +50,17 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   private drainSub: Subscription | undefined;
   private timeoutCheck: Subscription | undefined;
   /** Backpressure frames of the current session not yet explained (see `backpressured`), with their timers. */
-  private backpressures: { mark: number; done: boolean }[] = [];
+  private backpressures: { readonly mark: number }[] = [];
   private backpressureTimers = new Subscription();
   private deliveryCheck: Subscription | undefined;
   private blocked = false;
   private nextBatchId = 1;
   private windowSize: number;
   private serial = 0;
-  private unobserved: LanceError[] = [];
-  /** Every failure and refusal since the last `takeFailures()`: what an Rx `flush()` must report. */
-  private failures: LanceError[] = [];
+  /** Failures of batches holding fire-and-forget records (`sendAsync`): the Promise face's flush()/close() report them. */
+  readonly unobservedFailures = new FailureLog();
+  /** Every failure and refusal: what an Rx `flush()` reports. */
+  readonly failures = new FailureLog();
   private state: State = 'open';
   private fatal: LanceError | undefined;
   private closing: Promise<void> | undefined;
@@ -104,20 +106,6 @@ export class ProducerEngine implements LaneHost, AttributionSink {
 
   get isClosed(): boolean {
     return this.state === 'closed';
-  }
-
-  /** Fire-and-forget failures not yet reported by `flush()`/`close()`; clears them. */
-  takeUnobservedFailures(): LanceError[] {
-    const out = this.unobserved;
-    this.unobserved = [];
-    return out;
-  }
-
-  /** Failures and refusals since the last call (the first 100); clears them. */
-  takeFailures(): LanceError[] {
-    const out = this.failures;
-    this.failures = [];
-    return out;
   }
 
   /** Resolves once every batch holding a record accepted before the call has settled. */
@@ -190,17 +178,12 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   rejected(topicId: number, seq: number, error: LanceError, dropped: boolean): void {
     this.counters.recordsRejected++;
     if (dropped) this.counters.recordsDropped++;
-    this.noteFailure(error);
+    this.failures.note(error);
     this.outcomes.next({ type: dropped ? 'dropped' : 'rejected', topicId, seq, error });
   }
 
   unobservedFailure(err: LanceError): void {
-    this.noteUnobserved(err);
-  }
-
-  /** Kept until the next flush()/close() reports them; capped, the first one is what gets thrown. */
-  private noteUnobserved(err: LanceError): void {
-    if (this.unobserved.length < 100) this.unobserved.push(err);
+    this.unobservedFailures.note(err);
   }
 
   // ---- AttributionSink -----------------------------------------------------------------------
@@ -242,8 +225,8 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     // Skipped by a later ack with no error frame to explain it: outcome unknown, so resend it.
     // onFrame pumps it out again after the ack is handled. A pending Backpressure frame that may
     // have been about it is explained by this (its timer must not resend another batch).
-    const bp = this.backpressures.find((e) => !e.done && e.mark >= b.batchId);
-    if (bp !== undefined) bp.done = true;
+    const i = this.backpressures.findIndex((e) => e.mark >= b.batchId);
+    if (i >= 0) this.backpressures.splice(i, 1);
     this.requeue([b], new ConnectionError(`batch ${b.batchId} was skipped by a later ack without an error`));
   }
 
@@ -369,10 +352,10 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   private backpressured(s: Session): void {
     const newest = this.inflight.newest();
     if (newest === undefined) return; // nothing it could be about
-    const entry = { mark: newest.batchId, done: false };
+    const entry = { mark: newest.batchId };
     this.backpressures.push(entry);
+    // Unexplained while it is in the list; `unexplained()` takes it out when a skipped ack explains it.
     const finish = (): void => {
-      entry.done = true;
       const i = this.backpressures.indexOf(entry);
       if (i >= 0) this.backpressures.splice(i, 1);
     };
@@ -380,7 +363,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
       if (this.session !== s) return;
       const oldest = this.inflight.oldest();
       // Explained meanwhile, or every batch it could be about got an answer.
-      if (entry.done || oldest === undefined || oldest.batchId > entry.mark) return finish();
+      if (!this.backpressures.includes(entry) || oldest === undefined || oldest.batchId > entry.mark) return finish();
       const b = this.inflight.takeOldest();
       if (b === undefined) {
         // Error frames are waiting for attribution, maybe this batch's: decide after another delay.
@@ -497,13 +480,9 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   private fail(b: Batch, error: LanceError): void {
     this.counters.recordsFailed += b.count;
     const failure: ProduceFailure = { type: 'failed', topicId: b.topicId, firstSeq: b.firstSeq, count: b.count, error };
-    if (b.ticket?.unobserved) this.noteUnobserved(error);
-    this.noteFailure(error);
+    if (b.ticket?.unobserved) this.unobservedFailures.note(error);
+    this.failures.note(error);
     this.settle(b, failure);
-  }
-
-  private noteFailure(err: LanceError): void {
-    if (this.failures.length < 100) this.failures.push(err);
   }
 
   private settle(b: Batch, outcome: ProduceAck | ProduceFailure): void {
