@@ -1,7 +1,5 @@
 /** Socket failures as typed errors. Only this file knows Node's error codes. */
-import { ConnectionError, TimeoutError, isLanceError, type LanceError, type LanceErrorOptions } from '../wire/errors.js';
-
-const TLS_BRAND = Symbol.for('lnc-client.TlsVerificationError');
+import { ConnectionError, TimeoutError, type LanceError, type LanceErrorOptions } from '../wire/errors.js';
 
 /**
  * The server's certificate was refused (untrusted, expired, wrong name, wrong purpose, bad chain). A
@@ -24,17 +22,7 @@ export class TlsVerificationError extends ConnectionError {
   override isRetryable(): boolean {
     return false;
   }
-
-  /**
-   * Its code is CONNECTION (it is one), so the brand check of `LanceError` alone would call every
-   * ConnectionError a TlsVerificationError; across module copies the TLS brand decides.
-   */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
-    return isLanceError(value) && (value as { [TLS_BRAND]?: unknown })[TLS_BRAND] === true;
-  }
 }
-Object.defineProperty(TlsVerificationError.prototype, TLS_BRAND, { value: true });
 
 /**
  * Certificate verification codes (OpenSSL's X509_V_ERR_* as Node names them, plus Node's own name

@@ -65,8 +65,12 @@ export class LanceError extends Error {
     // brand cannot (prototypes carry no instance brand) and which code that sorts error classes uses.
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     if ((value as { [BRAND]?: unknown })[BRAND] !== true) return false;
-    const code = (this as typeof LanceError).code;
-    return code === undefined || (value as LanceError).code === code;
+    const C = this as typeof LanceError;
+    const e = value as LanceError;
+    // A class with a code of its own answers for every error of that code; a subclass sharing its
+    // parent's code (TlsVerificationError is a ConnectionError) only for errors of its own name.
+    if (Object.prototype.hasOwnProperty.call(C, 'code')) return C.code === undefined || e.code === C.code;
+    return e.code === C.code && e.name === C.name;
   }
 }
 
