@@ -3,7 +3,8 @@
  * queue; the pump writes them to the current session up to the in-flight window; acks and errors
  * are attributed (attribution.ts); a dead session's unacked batches go back to the queue front
  * and are resent, under new batch ids, on the next session (at-least-once: the server does not
- * deduplicate, so a batch written before the connection died is written again).
+ * deduplicate, so a batch written before the connection died is written again). After such a
+ * loss the window is 1 until a connection earns trust (slow start, send-window.ts).
  *
  * It works against `Observable<Session>` only: the core decides when sessions come and go.
  * Everything time-related goes through the injected scheduler, so tests run in virtual time.
@@ -26,6 +27,7 @@ import { FramePool } from './frame-pool.js';
 import { HEADER_SIZE } from '../../wire/constants.js';
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
 import { Counters, type ProducerStats } from './stats.js';
+import { SendWindow } from './send-window.js';
 
 const EMPTY = new Uint8Array(0);
 const textDecoder = new TextDecoder();
@@ -55,7 +57,8 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   private deliveryCheck: Subscription | undefined;
   private blocked = false;
   private nextBatchId = 1;
-  private windowSize: number;
+  /** The in-flight window: slow start after a connection loss (send-window.ts). */
+  private readonly window: SendWindow;
   private serial = 0;
   /** Failures of batches holding fire-and-forget records (`sendAsync`): the Promise face's flush()/close() report them. */
   readonly unobservedFailures = new FailureLog();
@@ -75,7 +78,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     this.options = resolveProducerOptions(options);
     this.budget = new MemoryBudget(this.options.bufferMemory, scheduler, this.options.maxWaitingBytes);
     this.framePool = new FramePool(HEADER_SIZE + this.options.batchSize, this.options.maxPendingAcks);
-    this.windowSize = this.options.maxPendingAcks;
+    this.window = new SendWindow(this.options.maxPendingAcks);
     this.sessionsSub = session$.subscribe({
       next: (s) => this.attach(s),
       error: (err: unknown) => this.failAll(asLanceError(err, 'connection failed')),
@@ -100,7 +103,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
       inFlight: this.inflight.length,
       queued: this.queue.length,
       bufferedBytes: this.budget.usedBytes,
-      window: this.windowSize,
+      window: this.window.size,
     };
   }
 
@@ -189,6 +192,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   // ---- AttributionSink -----------------------------------------------------------------------
 
   acked(b: Batch): void {
+    this.window.onAck();
     // Already failed by its delivery deadline while in flight: that outcome stands.
     if (b.outcome !== undefined) return this.recycle(b);
     const ack: ProduceAck = {
@@ -240,7 +244,6 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     this.nextBatchId = 1;
     this.inflight = new InFlightWindow(this);
     this.blocked = false;
-    this.windowSize = this.options.maxPendingAcks;
     const sub = s.frames$.subscribe({
       next: (f) => this.onFrame(s, f),
       error: (err: unknown) => this.sessionEnded(s, asLanceError(err, 'connection lost')),
@@ -272,7 +275,11 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     this.backpressureTimers.unsubscribe();
     this.backpressureTimers = new Subscription();
     this.backpressures = [];
-    this.requeue(this.inflight.drain(), err);
+    const unknown = this.inflight.drain();
+    // Their outcome is unknown: they are resent one at a time until a connection earns trust, so a
+    // connection that dies again does not store the whole window twice (no resend storm).
+    if (unknown.length > 0) this.window.onLoss();
+    this.requeue(unknown, err);
   }
 
   /** Ends the session on our side (timeout, retryable error) and asks the core for a new one. */
@@ -315,10 +322,9 @@ export class ProducerEngine implements LaneHost, AttributionSink {
       return;
     } else if (flags & Flags.ACK) {
       this.inflight.ack(Number(f.batchId));
-      this.windowSize = this.options.maxPendingAcks;
     } else if (flags & Flags.BACKPRESSURE) {
       this.counters.backpressureFrames++;
-      this.windowSize = Math.max(1, this.windowSize >> 1);
+      this.window.onBackpressure();
       this.backpressured(s);
       return;
     } else {
@@ -389,7 +395,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   private pump(): void {
     const s = this.session;
     if (s === undefined || this.blocked) return;
-    while (this.queue.length > 0 && this.inflight.length < this.windowSize) {
+    while (this.queue.length > 0 && this.inflight.length < this.window.size) {
       const b = this.queue.shift()!;
       if (b.outcome !== undefined) continue; // failed by its delivery deadline while queued
       if (b.attempts > 0) {

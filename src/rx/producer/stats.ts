@@ -29,7 +29,10 @@ export interface ProducerStats {
   readonly queued: number;
   /** Bytes of accepted, unsettled records (bounded by `bufferMemory`). */
   readonly bufferedBytes: number;
-  /** The current in-flight window (halved by Backpressure frames until acks resume). */
+  /**
+   * The current in-flight window: `maxPendingAcks`, halved by a Backpressure frame until the next
+   * ack; after a connection loss 1, until the connection has earned trust (send-window.ts).
+   */
   readonly window: number;
   readonly backpressureFrames: number;
   /** Sessions this producer has used. */
