@@ -16,6 +16,7 @@ import {
 import { RecordType, TlvRecord, decodeRecords } from '../../src/wire/tlv';
 import { decompressRecords } from '../../src/wire/record-envelope';
 import { Clock, FakeConnection, bytes, text } from './fakes';
+import { TRUST_AFTER_ACKS } from '../../src/rx/producer/send-window';
 
 function setup(options: ProducerOptions = {}, topicId = 1) {
   const conn = new FakeConnection();
@@ -296,16 +297,18 @@ describe('producer engine: error attribution (errors carry no batch id)', () => 
     expect(m.s.killed[0]).toBeInstanceOf(ForwardFailedError);
     expect(m.outcomes).toHaveLength(0);
     const s2 = m.conn.connect();
+    expect(s2.ids).toEqual([1]); // slow start: one at a time after a loss
+    s2.ack(1);
     expect(s2.ids).toEqual([1, 2]);
     expect(s2.sent.map((f) => text(f.records[0]!))).toEqual(['a', 'b']);
-    s2.ack(1, 2);
+    s2.ack(2);
     expect(m.outcomes.map((o) => o.type)).toEqual(['acked', 'acked']);
     expect(m.outcomes[0]).toMatchObject({ attempts: 2, epoch: 2 });
   });
 });
 
 describe('producer engine: retries across sessions', () => {
-  it('resends unacked batches on the next session, in order, with new batch ids from 1', () => {
+  it('resends unacked batches on the next session, in order, one at a time, with new batch ids from 1', () => {
     const { conn, producer, outcomes } = setup({ batchSize: 10, flushWhenIdle: false });
     const s1 = conn.connect();
     for (let i = 0; i < 4; i++) producer.next(`r${i}`);
@@ -317,9 +320,13 @@ describe('producer engine: retries across sessions', () => {
     void producer.flush();
     expect(producer.stats.retries).toBe(3);
     const s2 = conn.connect();
-    expect(s2.ids).toEqual([1, 2, 3, 4, 5]);
+    expect(s2.ids).toEqual([1]); // slow start: window 1 after a loss
+    for (let id = 1; id <= 4; id++) {
+      s2.ack(id);
+      expect(s2.ids).toHaveLength(id + 1);
+    }
     expect(s2.sent.map((f) => text(f.records[0]!))).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
-    s2.ack(1, 2, 3, 4, 5);
+    s2.ack(5);
     expect(outcomes.map((o) => (o.type === 'acked' ? `${o.firstSeq}@${o.epoch}` : o.type))).toEqual(['0@1', '1@2', '2@2', '3@2', '4@2', '5@2']);
   });
 
@@ -386,6 +393,69 @@ describe('producer engine: retries across sessions', () => {
     expect(outcomes[0]).toMatchObject({ type: 'failed', count: 1 });
     producer.next('b');
     expect(outcomes[1]).toMatchObject({ type: 'rejected', seq: 1 });
+  });
+});
+
+describe('producer engine: slow start after a connection loss (no resend storm)', () => {
+  /** One 5-byte record per batch (10 B of TLV), never flushed early: `n` batches queue up at once. */
+  function loaded(n: number, maxPendingAcks = 8) {
+    const m = setup({ maxPendingAcks, batchSize: 10, flushWhenIdle: false });
+    for (let i = 0; i < n; i++) m.producer.next(bytes(5));
+    void m.producer.flush();
+    return m;
+  }
+
+  it('a first session uses the full window at once', () => {
+    const { conn, producer } = loaded(20);
+    expect(conn.connect().ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(producer.stats.window).toBe(8);
+  });
+
+  it(`after a loss the window is 1 until ${TRUST_AFTER_ACKS} acks in a row, then grows by one per ack back to maxPendingAcks`, () => {
+    const { conn, producer, outcomes } = loaded(200);
+    const s1 = conn.connect();
+    s1.ack(1, 2); // batches 9 and 10 go out
+    s1.die(); // 8 batches in flight: outcome unknown
+    expect(producer.stats.window).toBe(1);
+    const s2 = conn.connect();
+    expect(s2.ids).toEqual([1]);
+    const windows: number[] = [];
+    const inFlight: number[] = [];
+    for (let id = 1; id <= TRUST_AFTER_ACKS + 10; id++) {
+      s2.ack(id);
+      windows.push(producer.stats.window);
+      inFlight.push(producer.stats.inFlight);
+    }
+    expect(windows).toEqual([...Array<number>(TRUST_AFTER_ACKS - 1).fill(1), 2, 3, 4, 5, 6, 7, 8, 8, 8, 8, 8]);
+    expect(inFlight).toEqual(windows); // the queue is never empty: the pump always fills the window
+    expect(outcomes.every((o) => o.type === 'acked')).toBe(true);
+    expect(producer.stats.resent).toBe(8); // the 8 batches of s1 sent again, 1 record each
+  });
+
+  it('a connection that dies before earning trust leaves the next one at 1 again: at most one frame unknown per connection', () => {
+    const { conn, producer } = loaded(200);
+    conn.connect().die(); // all 8 in flight
+    for (let i = 0; i < 5; i++) {
+      const s = conn.connect();
+      for (let id = 1; id < TRUST_AFTER_ACKS; id++) s.ack(id); // just short of trust
+      expect(producer.stats.inFlight).toBe(1);
+      s.die();
+    }
+    const s = conn.connect();
+    expect(s.ids).toEqual([1]);
+    expect(producer.stats.resent).toBe(8 + 5); // the first window once, then one per lost connection
+  });
+
+  it('a session that ends with nothing in flight is no loss: the next one gets the full window', () => {
+    const { conn, producer } = setup({ maxPendingAcks: 4, batchSize: 10, flushWhenIdle: false });
+    const s1 = conn.connect();
+    producer.next(bytes(5));
+    void producer.flush();
+    s1.ack(1);
+    s1.die();
+    for (let i = 0; i < 10; i++) producer.next(bytes(5));
+    void producer.flush();
+    expect(conn.connect().ids).toEqual([1, 2, 3, 4]);
   });
 });
 

@@ -4,8 +4,8 @@
  * A connection that dies leaves its unacked batches with an unknown outcome; they are resent on
  * the next one, and the server does not deduplicate. Resending the whole window into a connection
  * that dies again stores most of it twice (a resend storm): the Lance server handles one socket
- * read at a time and acks a read only once all of it is durable, so when a connection dies, every
- * frame of its last read is stored and none is acked. So, after a loss:
+ * read at a time and acks a read only once all of it is durable, so when a connection dies, the
+ * frames of its last read can be stored and none of them acked. So, after a loss:
  *
  * - The window is 1 until the connection has earned trust: `trustAfter` acks in a row with no loss
  *   (default {@link TRUST_AFTER_ACKS}). With one frame in flight, a connection that dies costs at
@@ -13,9 +13,9 @@
  * - Then it grows by one per ack (it doubles per round trip, as TCP's slow start) up to `max`. It
  *   never doubles per ack: one round trip would then take it from 1 to `max`, and a connection that
  *   dies shortly after earning trust would cost up to `max` duplicate frames for `trustAfter`
- *   acked ones. Growing by one keeps the window below the acks earned since the loss (it is
- *   `acks - trustAfter + 2`), so a connection dying at any point costs fewer duplicate frames than
- *   it has had acked.
+ *   acked ones. Growing by one keeps the window at most the acks earned since the loss (it is
+ *   `acks - trustAfter + 2`), so a connection dying at any point costs no more duplicate frames
+ *   than it has had acked (or the one it died on).
  * - Once at `max` it is trusted again, as before any loss: a Backpressure frame halves it, and the
  *   next ack restores `max`.
  *
