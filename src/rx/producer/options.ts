@@ -69,6 +69,14 @@ export type ResolvedProducerOptions = Required<ProducerOptions>;
 /** The longest `close()` waits by default, whatever `requestTimeoutMs` is. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
+/**
+ * `close()`'s default bound when none is configured, for the producer and the StandaloneConsumer
+ * alike: `requestTimeoutMs`, but at most `DEFAULT_CLOSE_TIMEOUT_MS`.
+ */
+export function defaultCloseTimeoutMs(requestTimeoutMs: number): number {
+  return Math.min(DEFAULT_CLOSE_TIMEOUT_MS, requestTimeoutMs);
+}
+
 export const PRODUCER_DEFAULTS: Omit<ResolvedProducerOptions, 'closeTimeoutMs' | 'maxBlockMs' | 'maxWaitingBytes' | 'deliveryTimeoutMs'> = {
   batchSize: 32 * 1024,
   lingerMs: 5,
@@ -87,7 +95,7 @@ export function resolveProducerOptions(o: ProducerOptions = {}): ResolvedProduce
   const r: ResolvedProducerOptions = {
     ...PRODUCER_DEFAULTS,
     ...definedOnly(o),
-    closeTimeoutMs: o.closeTimeoutMs ?? Math.min(DEFAULT_CLOSE_TIMEOUT_MS, o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs),
+    closeTimeoutMs: o.closeTimeoutMs ?? defaultCloseTimeoutMs(o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs),
     maxBlockMs: o.maxBlockMs ?? o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs,
     deliveryTimeoutMs: o.deliveryTimeoutMs ?? o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs,
     maxWaitingBytes: o.maxWaitingBytes ?? o.bufferMemory ?? PRODUCER_DEFAULTS.bufferMemory,
