@@ -51,8 +51,9 @@ export interface Drainable {
 
 export interface CloseOptions {
   /**
-   * The most the whole close may take: producers get this long to deliver what they hold, and what
-   * is still unacked then fails with ClosedError. Default: each producer's `closeTimeoutMs` (≤ 10 s).
+   * The most the whole close may take. For a `Lance`: producers get this long to deliver what they
+   * hold, and what is still unacked then fails with ClosedError; default each producer's
+   * `closeTimeoutMs` (≤ 10 s). `StandaloneConsumer.close` takes it too (see there).
    */
   readonly timeoutMs?: number;
 }
