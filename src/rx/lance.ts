@@ -150,7 +150,12 @@ export class Lance {
    */
   topic$(id: number, from?: SeekPosition | bigint | number, options: ConsumeOptions = {}): Observable<RecordBatch> {
     return defer(() =>
-      consumeTopic(this.session$(nextConsumerRole()), id, from === undefined ? options : { ...options, from }, this.options.scheduler),
+      consumeTopic(
+        this.session$(nextConsumerRole()),
+        id,
+        { requestTimeoutMs: this.options.requestTimeoutMs, ...options, ...(from === undefined ? {} : { from }) },
+        this.options.scheduler,
+      ),
     );
   }
 

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_MAX_PAYLOAD } from '../../wire/constants.js';
 import { InvalidArgumentError } from '../../wire/errors.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../options.js';
 
 /** What the Rx face's `next()` does with a record when `bufferMemory` is full. */
 export type OnFullPolicy =
@@ -82,7 +83,7 @@ export const PRODUCER_DEFAULTS: Omit<ResolvedProducerOptions, 'closeTimeoutMs' |
   lingerMs: 5,
   compression: false,
   maxPendingAcks: 64,
-  requestTimeoutMs: 30_000,
+  requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
   bufferMemory: 32 * 1024 * 1024,
   onFull: 'error',
   maxRetries: Infinity,
