@@ -24,7 +24,7 @@ import type { RecordBatch } from '../rx/consumer/record-batch.js';
 import { nextConsumerRole } from '../rx/consumer/role.js';
 import { SeekPosition } from '../rx/consumer/seek-position.js';
 import { type StepResult, TopicReader } from '../rx/consumer/topic-reader.js';
-import { type CloseOptions, Lance } from '../rx/lance.js';
+import { type CloseOptions, Lance, holding } from '../rx/lance.js';
 import type { LanceOptions } from '../rx/options.js';
 import { autoCommit } from '../rx/operators/auto-commit.js';
 import { catchingUp } from '../rx/operators/catching-up.js';
@@ -335,9 +335,14 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
     }
   }
 
-  /** `work` on the current session, cut short (and retried) if the socket dies meanwhile. */
+  /**
+   * `work` on the current session, cut short (and retried) if the socket dies meanwhile. The role's
+   * session$ stays subscribed while `work` runs, so a reply slower than `graceMs` does not find the
+   * socket released (take(1) alone would drop the last user as soon as the session arrived).
+   */
   private onSession<T>(work: (s: Session) => Observable<T>): Observable<T> {
-    return this.lance.session$(this.role).pipe(
+    const session$ = this.lance.session$(this.role);
+    return session$.pipe(
       take(1),
       switchMap((s) => {
         this.live = s;
@@ -346,7 +351,7 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
           catchError((err: unknown) => (err instanceof ClosedError ? EMPTY : throwError(() => err))),
           endWith(true),
         );
-        return work(s).pipe(takeUntil(died));
+        return holding(session$, work(s).pipe(takeUntil(died)));
       }),
       takeUntil(this.closing),
       throwIfEmpty(() => new ClosedError('the consumer was closed')),

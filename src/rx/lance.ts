@@ -59,7 +59,7 @@ export interface CloseOptions {
 }
 
 /** `call`, while holding a subscription to `hold$` (so a shared socket outlives its grace period). */
-function holding<T>(hold$: Observable<unknown>, call: Observable<T>): Observable<T> {
+export function holding<T>(hold$: Observable<unknown>, call: Observable<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
     const hold = hold$.subscribe({ error: () => undefined });
     const inner = call.subscribe(subscriber);
