@@ -5,7 +5,8 @@
  * connection and never reads, as a server stuck in fsync does. The figure to meet is
  * RSS growth ≤ 2 × (bufferMemory + maxWaitingBytes) + 64 MiB; `bound` and `ratio` say how close.
  *
- *   npx ts-node --transpile-only bench/producer-memory.ts
+ *   npm run bench:memory   (plain `node` with a transpile hook: the `ts-node` binary itself adds ~90 MiB of
+ *   heap growth to this run, which is not the library's)
  * Env: RECORDS (default 400,000), RECORD_BYTES (default 1024).
  */
 import * as net from 'node:net';

@@ -12,6 +12,8 @@ import { Settings } from './settings.js';
 
 interface Fields {
   readonly batchSize: number;
+  readonly maxRequestBytes: number | undefined;
+  readonly flushWhenIdle: boolean;
   readonly lingerMs: number;
   readonly compression: boolean;
   readonly maxPendingAcks: number;
@@ -28,6 +30,8 @@ interface Fields {
 
 const DEFAULTS: Fields = {
   batchSize: PRODUCER_DEFAULTS.batchSize,
+  maxRequestBytes: undefined,
+  flushWhenIdle: PRODUCER_DEFAULTS.flushWhenIdle,
   lingerMs: PRODUCER_DEFAULTS.lingerMs,
   compression: PRODUCER_DEFAULTS.compression,
   maxPendingAcks: PRODUCER_DEFAULTS.maxPendingAcks,
@@ -43,9 +47,20 @@ const DEFAULTS: Fields = {
 };
 
 export class ProducerConfig extends Settings<Fields, ProducerConfig> {
-  /** Max TLV bytes per ingest frame. Default 32768. */
+  /** Max TLV bytes of a frame started while idle, and of every frame without packing. Default 32768. */
   readonly batchSize: number;
-  /** Max age of a partial batch while others are in flight. Default 5. */
+  /**
+   * Max TLV bytes of a frame packed while others are in flight. Default 4 MiB (the server's
+   * flush-at-once threshold), capped at a quarter of `bufferMemory`. Equal to `batchSize`: no packing.
+   */
+  readonly maxRequestBytes: number | undefined;
+  /**
+   * Send a record at once when nothing is in flight, and pack the records that arrive meanwhile
+   * into one frame that leaves when full or when the pipe drains. Default true; false: frames of
+   * `batchSize` cut after `lingerMs`.
+   */
+  readonly flushWhenIdle: boolean;
+  /** With `flushWhenIdle(false)`: max age of a partial batch. Default 5. */
   readonly lingerMs: number;
   /** LZ4 envelope per batch (a 0xFD record, see `compressRecords`); never the Compressed flag. Default false. */
   readonly compression: boolean;
@@ -74,6 +89,8 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
     super(authToken);
     const f = { ...DEFAULTS, ...fields };
     this.batchSize = f.batchSize;
+    this.maxRequestBytes = f.maxRequestBytes;
+    this.flushWhenIdle = f.flushWhenIdle;
     this.lingerMs = f.lingerMs;
     this.compression = f.compression;
     this.maxPendingAcks = f.maxPendingAcks;
@@ -91,6 +108,12 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
 
   withBatchSize(bytes: number): ProducerConfig {
     return this.with({ batchSize: positiveInt(bytes, 'batch size') });
+  }
+  withMaxRequestBytes(bytes: number): ProducerConfig {
+    return this.with({ maxRequestBytes: positiveInt(bytes, 'max request bytes') });
+  }
+  withFlushWhenIdle(enabled = true): ProducerConfig {
+    return this.with({ flushWhenIdle: enabled });
   }
   withLingerMs(ms: number): ProducerConfig {
     return this.with({ lingerMs: duration(ms, 'linger') });
@@ -121,8 +144,8 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
   }
 
   toProducerOptions(): ProducerOptions {
-    const { batchSize, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs } = this;
-    return { batchSize, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs };
+    const { batchSize, maxRequestBytes, flushWhenIdle, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs } = this;
+    return { batchSize, maxRequestBytes, flushWhenIdle, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs };
   }
 
   toLanceOptions(servers: readonly string[]): LanceOptions {
@@ -139,8 +162,8 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
 
 
   protected fields(): Fields {
-    const { batchSize, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs, autoReconnect, tls } = this;
-    return { batchSize, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs, autoReconnect, tls };
+    const { batchSize, maxRequestBytes, flushWhenIdle, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs, autoReconnect, tls } = this;
+    return { batchSize, maxRequestBytes, flushWhenIdle, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs, autoReconnect, tls };
   }
   protected make(fields: Fields, authToken: string | undefined): ProducerConfig {
     return new ProducerConfig(fields, authToken);

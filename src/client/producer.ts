@@ -50,13 +50,9 @@ export interface ProducerConnectOptions {
 }
 
 const RESOLVED = Promise.resolve();
-const noop = (): void => undefined;
 
 export class Producer {
   private readonly engine: ProducerEngine;
-  /** Sends waiting for room, in call order; later sends queue behind them to keep the order. */
-  private waiting = 0;
-  private lastWaiting: Promise<unknown> = RESOLVED;
   private readonly forget: () => void;
 
   /**
@@ -112,8 +108,8 @@ export class Producer {
     const lane = this.laneFor(topicId);
     const size = this.check(lane, data);
     if (typeof size !== 'number') return Promise.reject(size);
-    if (this.waiting === 0 && this.engine.budget.tryReserve(size)) return lane.ticketFor(lane.accept(data, size));
-    return this.whenRoom(lane, data, size, options.signal).then((seq) => lane.ticketFor(seq));
+    if (this.engine.budget.tryReserve(size)) return lane.ticketFor(lane.accept(data, size));
+    return this.whenRoom(size, options.signal, () => lane.ticketFor(lane.accept(data, size)));
   }
 
   /**
@@ -124,11 +120,11 @@ export class Producer {
     const lane = this.laneFor(topicId);
     const size = this.check(lane, data);
     if (typeof size !== 'number') return Promise.reject(size);
-    if (this.waiting === 0 && this.engine.budget.tryReserve(size)) {
+    if (this.engine.budget.tryReserve(size)) {
       lane.markUnobserved(lane.accept(data, size));
       return RESOLVED;
     }
-    return this.whenRoom(lane, data, size, options.signal).then((seq) => lane.markUnobserved(seq));
+    return this.whenRoom(size, options.signal, () => lane.markUnobserved(lane.accept(data, size)));
   }
 
   /**
@@ -147,7 +143,7 @@ export class Producer {
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
       const size = sizes[i]!;
-      const seq = this.waiting === 0 && this.engine.budget.tryReserve(size) ? lane.accept(r, size) : await this.whenRoom(lane, r, size, options.signal);
+      const seq = this.engine.budget.tryReserve(size) ? lane.accept(r, size) : await this.whenRoom(size, options.signal, () => lane.accept(r, size));
       const p = lane.ticketFor(seq);
       if (acks[acks.length - 1] !== p) acks.push(p);
     }
@@ -161,7 +157,7 @@ export class Producer {
    */
   async flush(): Promise<void> {
     // Partial batches leave now, unless sends are still waiting for room (then after them).
-    if (this.waiting > 0) await this.lastWaiting;
+    if (this.engine.budget.waiting > 0) await this.engine.budget.barrier();
     await this.engine.flush();
     this.throwUnobserved();
   }
@@ -204,46 +200,21 @@ export class Producer {
     return size;
   }
 
-  /** Waits (in line) for `size` bytes of room, then takes the record; resolves with its sequence number. */
-  private whenRoom(lane: Lane, r: ProducerRecord, size: number, signal: AbortSignal | undefined): Promise<number> {
+  /** Waits (in line) for `size` bytes of room, then runs `take` (which takes the record) and resolves with its result. */
+  private whenRoom<T>(size: number, signal: AbortSignal | undefined, take: () => T | PromiseLike<T>): Promise<T> {
     const { budget, options } = this.engine;
-    // Refused at once: nothing may keep the record (a caller that never awaits makes many of these).
-    const refused = budget.refusal(size, options.maxBlockMs, signal);
-    if (refused !== undefined) return Promise.reject(refused);
-    this.waiting++;
-    const admitted = budget.reserve(size, options.maxBlockMs, signal).then(
-      () => {
-        this.waiting--;
-        const refusal = this.engine.refusal();
-        if (refusal !== undefined) {
-          this.engine.budget.release(size);
-          throw refusal;
-        }
-        return lane.accept(r, size);
-      },
-      (err: unknown) => {
-        this.waiting--;
-        throw err;
-      },
-    );
-    // flush() waits for every send queued before it, whichever order their waits end in.
-    this.lastWaiting = after(this.lastWaiting, admitted);
-    return admitted;
+    return budget.reserve(size, options.maxBlockMs, signal, () => {
+      // The producer may have failed or closed while this send waited.
+      const refusal = this.engine.refusal();
+      if (refusal !== undefined) throw refusal;
+      return take();
+    });
   }
 
   private throwUnobserved(): void {
     const failures = this.engine.unobservedFailures.take();
     if (failures.length > 0) throw failures[0];
   }
-}
-
-/**
- * Settles after both, holding neither's result. Outside `whenRoom` so its closure does not share
- * that scope, which holds the record.
- */
-function after(first: Promise<unknown>, second: Promise<unknown>): Promise<unknown> {
-  const done = second.then(noop, noop);
-  return first.then(() => done);
 }
 
 const writable = (t: number): boolean => Number.isInteger(t) && t >= 0 && t < 0xff;

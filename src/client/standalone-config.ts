@@ -25,6 +25,7 @@ interface Fields {
   readonly catchingUpDelayMs: number;
   readonly catchingUpMaxStalls: number;
   readonly lagProbeIntervalMs: number | false;
+  readonly closeTimeoutMs: number | undefined;
   readonly tls: TlsOptions | undefined;
 }
 
@@ -41,6 +42,7 @@ const DEFAULTS: Fields = {
   catchingUpDelayMs: 5_000,
   catchingUpMaxStalls: 3,
   lagProbeIntervalMs: 1_000,
+  closeTimeoutMs: undefined,
   tls: undefined,
 };
 
@@ -69,6 +71,9 @@ export class StandaloneConfig extends Settings<Fields, StandaloneConfig> {
   readonly catchingUpMaxStalls: number;
   /** Probe the topic end for `batch.lag` at most this often; `false` = never. Default 1000. */
   readonly lagProbeIntervalMs: number | false;
+  /** How long `close()` waits for the final commit, pending saves and the connection by default.
+   *  Default min(10000, `requestTimeoutMs`), as the producer's. */
+  readonly closeTimeoutMs: number | undefined;
   readonly tls: TlsOptions | undefined;
 
   constructor(
@@ -94,6 +99,7 @@ export class StandaloneConfig extends Settings<Fields, StandaloneConfig> {
     this.catchingUpDelayMs = f.catchingUpDelayMs;
     this.catchingUpMaxStalls = f.catchingUpMaxStalls;
     this.lagProbeIntervalMs = f.lagProbeIntervalMs;
+    this.closeTimeoutMs = f.closeTimeoutMs;
     this.tls = f.tls;
   }
 
@@ -133,6 +139,9 @@ export class StandaloneConfig extends Settings<Fields, StandaloneConfig> {
   withLagProbeInterval(ms: number | false): StandaloneConfig {
     return this.with({ lagProbeIntervalMs: ms === false ? false : duration(ms, 'lag probe interval') });
   }
+  withCloseTimeoutMs(ms: number): StandaloneConfig {
+    return this.with({ closeTimeoutMs: duration(ms, 'close timeout') });
+  }
 
   toLanceOptions(servers: readonly string[]): LanceOptions {
     return {
@@ -151,11 +160,11 @@ export class StandaloneConfig extends Settings<Fields, StandaloneConfig> {
   protected fields(): Fields {
     const {
       maxFetchBytes, startPosition, offsetDir, autoCommitIntervalMs, pollIntervalMs, pollTimeoutMs, connectTimeoutMs,
-      requestTimeoutMs, serverCommit, catchingUpDelayMs, catchingUpMaxStalls, lagProbeIntervalMs, tls,
+      requestTimeoutMs, serverCommit, catchingUpDelayMs, catchingUpMaxStalls, lagProbeIntervalMs, closeTimeoutMs, tls,
     } = this;
     return {
       maxFetchBytes, startPosition, offsetDir, autoCommitIntervalMs, pollIntervalMs, pollTimeoutMs, connectTimeoutMs,
-      requestTimeoutMs, serverCommit, catchingUpDelayMs, catchingUpMaxStalls, lagProbeIntervalMs, tls,
+      requestTimeoutMs, serverCommit, catchingUpDelayMs, catchingUpMaxStalls, lagProbeIntervalMs, closeTimeoutMs, tls,
     };
   }
   protected make(fields: Fields, authToken: string | undefined): StandaloneConfig {

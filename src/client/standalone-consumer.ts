@@ -24,13 +24,14 @@ import type { RecordBatch } from '../rx/consumer/record-batch.js';
 import { nextConsumerRole } from '../rx/consumer/role.js';
 import { SeekPosition } from '../rx/consumer/seek-position.js';
 import { type StepResult, TopicReader } from '../rx/consumer/topic-reader.js';
-import { Lance } from '../rx/lance.js';
+import { type CloseOptions, Lance, holding } from '../rx/lance.js';
 import type { LanceOptions } from '../rx/options.js';
 import { autoCommit } from '../rx/operators/auto-commit.js';
 import { catchingUp } from '../rx/operators/catching-up.js';
 import { retryWithBackoff } from '../rx/operators/retry-with-backoff.js';
 import type { Session } from '../rx/session.js';
-import { ClosedError, InvalidArgumentError } from '../wire/errors.js';
+import { defaultCloseTimeoutMs } from '../rx/producer/options.js';
+import { ClosedError, InvalidArgumentError, TimeoutError } from '../wire/errors.js';
 import { StandaloneConfig } from './standalone-config.js';
 import { asyncDispose } from '../rx/dispose.js';
 
@@ -62,6 +63,8 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
   private readonly consumerId: bigint;
   private readonly commitFn: ((offset: bigint) => Promise<void> | void) | undefined;
   private readonly processed = new Subject<bigint>();
+  /** Emits once, when `close()` starts: cuts short the fetch of a poll in flight. */
+  private readonly closing = new Subject<void>();
   private live: Session | undefined;
   private closed = false;
   private busy = false;
@@ -69,6 +72,8 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
   private committedThrough: bigint | undefined;
   private commitError: unknown;
   private readonly pendingSaves = new Set<Promise<void>>();
+  /** The latest failure of a save or of the store's close: the `cause` of close's TimeoutError. */
+  private lastError: unknown;
   private wake: (() => void) | undefined;
 
   private constructor(
@@ -243,18 +248,54 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
   }
 
   /**
-   * Commits the offset after the last batch handed out (unless commits are manual), waits for
-   * pending commits, then closes what `connect` opened. Idempotent.
+   * Ends a poll in flight (it resolves `null`; `for await` ends), commits the offset after the last
+   * batch handed out (unless commits are manual), waits for pending commits, then closes what
+   * `connect` opened (its offset store, then its `Lance` with the time left). All within
+   * `timeoutMs` (default the config's `closeTimeoutMs`: min(10 s, `requestTimeoutMs`)).
+   *
+   * Past the deadline it stops waiting, still closes the connection and the store, and rejects
+   * with a `TimeoutError` naming what did not finish (its `cause` the last failure of a save or of
+   * the store's close, if any); an unfinished save may still land later. Rejects with the error of
+   * a failing final commit. Idempotent: a second call resolves at once.
    */
-  async close(): Promise<void> {
+  async close(options: CloseOptions = {}): Promise<void> {
     if (this.closed) return;
+    const timeoutMs = options.timeoutMs ?? this.config.closeTimeoutMs ?? defaultCloseTimeoutMs(this.config.requestTimeoutMs);
+    if (!(timeoutMs >= 0)) throw new InvalidArgumentError(`close timeout must be a number of ms >= 0, got ${timeoutMs}`);
     this.closed = true;
+    const deadline = this.scheduler.now() + timeoutMs;
+    const left = (): number => Math.max(0, deadline - this.scheduler.now());
+    this.closing.next();
+    this.closing.complete();
     this.wake?.();
+    const earlier = new Set(this.pendingSaves);
     if (this.config.autoCommitIntervalMs !== false && this.reader.position !== undefined) this.processed.next(this.reader.position);
     this.processed.complete(); // autoCommit flushes the last offset now
-    await Promise.allSettled([...this.pendingSaves]);
-    if (this.ownsStore) await this.store.close().catch(() => undefined);
-    if (this.ownsLance && this.lance instanceof Lance) await this.lance.close();
+    const final = [...this.pendingSaves].filter((p) => !earlier.has(p));
+
+    let unfinished: string | undefined;
+    if (!(await this.within(Promise.allSettled([...this.pendingSaves]), left()))) {
+      const n = [...this.pendingSaves].filter((p) => !final.includes(p)).length;
+      unfinished = final.some((p) => this.pendingSaves.has(p))
+        ? 'the final offset commit'
+        : `${n} pending offset ${n === 1 ? 'save' : 'saves'}`;
+    }
+    if (this.ownsStore) {
+      // Closed even past the deadline (it stops taking calls), but then not waited for.
+      const closed = this.store.close().catch((err: unknown) => void (this.lastError = err));
+      if (!(await this.within(closed, unfinished === undefined ? left() : 0)) && unfinished === undefined) unfinished = 'closing the offset store';
+    }
+    // Always: its sockets and timers go even when the deadline has passed.
+    if (this.ownsLance && this.lance instanceof Lance) await this.lance.close({ timeoutMs: left() });
+    if (unfinished !== undefined) {
+      const cause = this.commitError ?? this.lastError;
+      this.commitError = undefined;
+      const detail = cause instanceof Error ? `; last error: ${cause.message}` : '';
+      throw new TimeoutError(
+        `StandaloneConsumer.close: ${unfinished} did not finish within ${timeoutMs} ms${detail}`,
+        cause === undefined ? {} : { cause },
+      );
+    }
     this.throwIfFailed();
   }
 
@@ -294,9 +335,14 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
     }
   }
 
-  /** `work` on the current session, cut short (and retried) if the socket dies meanwhile. */
+  /**
+   * `work` on the current session, cut short (and retried) if the socket dies meanwhile. The role's
+   * session$ stays subscribed while `work` runs, so a reply slower than `graceMs` does not find the
+   * socket released (take(1) alone would drop the last user as soon as the session arrived).
+   */
   private onSession<T>(work: (s: Session) => Observable<T>): Observable<T> {
-    return this.lance.session$(this.role).pipe(
+    const session$ = this.lance.session$(this.role);
+    return session$.pipe(
       take(1),
       switchMap((s) => {
         this.live = s;
@@ -305,8 +351,9 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
           catchError((err: unknown) => (err instanceof ClosedError ? EMPTY : throwError(() => err))),
           endWith(true),
         );
-        return work(s).pipe(takeUntil(died));
+        return holding(session$, work(s).pipe(takeUntil(died)));
       }),
+      takeUntil(this.closing),
       throwIfEmpty(() => new ClosedError('the consumer was closed')),
     );
   }
@@ -324,8 +371,23 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
     const p = Promise.resolve(this.commitFn?.(offset));
     this.pendingSaves.add(p);
     const done = (): void => void this.pendingSaves.delete(p);
-    p.then(done, done);
+    p.then(done, (err: unknown) => {
+      this.lastError = err;
+      done();
+    });
     return p;
+  }
+
+  /** Whether `p` settles within `ms` (on the consumer's scheduler; the timer goes either way). */
+  private within(p: Promise<unknown>, ms: number): Promise<boolean> {
+    if (ms === Infinity) return p.then(() => true);
+    return new Promise<boolean>((resolve) => {
+      const timer = this.scheduler.schedule(() => resolve(false), ms);
+      p.then(() => {
+        timer.unsubscribe();
+        resolve(true);
+      });
+    });
   }
 
   private sleep(ms: number): Promise<void> {

@@ -51,14 +51,15 @@ export interface Drainable {
 
 export interface CloseOptions {
   /**
-   * The most the whole close may take: producers get this long to deliver what they hold, and what
-   * is still unacked then fails with ClosedError. Default: each producer's `closeTimeoutMs` (≤ 10 s).
+   * The most the whole close may take. For a `Lance`: producers get this long to deliver what they
+   * hold, and what is still unacked then fails with ClosedError; default each producer's
+   * `closeTimeoutMs` (≤ 10 s). `StandaloneConsumer.close` takes it too (see there).
    */
   readonly timeoutMs?: number;
 }
 
 /** `call`, while holding a subscription to `hold$` (so a shared socket outlives its grace period). */
-function holding<T>(hold$: Observable<unknown>, call: Observable<T>): Observable<T> {
+export function holding<T>(hold$: Observable<unknown>, call: Observable<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
     const hold = hold$.subscribe({ error: () => undefined });
     const inner = call.subscribe(subscriber);
@@ -149,7 +150,12 @@ export class Lance {
    */
   topic$(id: number, from?: SeekPosition | bigint | number, options: ConsumeOptions = {}): Observable<RecordBatch> {
     return defer(() =>
-      consumeTopic(this.session$(nextConsumerRole()), id, from === undefined ? options : { ...options, from }, this.options.scheduler),
+      consumeTopic(
+        this.session$(nextConsumerRole()),
+        id,
+        { requestTimeoutMs: this.options.requestTimeoutMs, ...options, ...(from === undefined ? {} : { from }) },
+        this.options.scheduler,
+      ),
     );
   }
 

@@ -69,6 +69,9 @@ export interface ResolvedOptions {
   readonly connector: Connector;
 }
 
+/** Both official clients' request timeout; every call's deadline unless it names its own. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 export function resolveOptions(o: LanceOptions): ResolvedOptions {
   const servers = o.servers ?? ['127.0.0.1:1992'];
   if (servers.length === 0) throw new InvalidArgumentError('servers must name at least one host:port');
@@ -80,7 +83,7 @@ export function resolveOptions(o: LanceOptions): ResolvedOptions {
     servers,
     tls: o.tls,
     connectTimeoutMs: nonNegative(o.connectTimeoutMs, 10_000, 'connectTimeoutMs'),
-    requestTimeoutMs: nonNegative(o.requestTimeoutMs, 30_000, 'requestTimeoutMs'),
+    requestTimeoutMs: nonNegative(o.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs'),
     keepaliveMs: nonNegative(o.keepaliveMs, 10_000, 'keepaliveMs'),
     graceMs: nonNegative(o.graceMs, 1_000, 'graceMs'),
     reconnect: {

@@ -27,6 +27,7 @@ export type LanceErrorCode =
   | 'CLOSED'
   | 'ABORTED'
   | 'OFFSET_STORE'
+  | 'PROCESS'
   | 'SERVER_ERROR';
 
 export interface LanceErrorOptions {
@@ -176,6 +177,16 @@ export class AbortedError extends LanceError {
 /** An offset file that cannot be read or written (corrupt, unreadable, locked). */
 export class OffsetStoreError extends LanceError {
   static override readonly code = 'OFFSET_STORE';
+}
+
+/**
+ * The user's own code failed: `topic$`'s `process` threw or its result errored. The original error
+ * is the `cause`. Never retryable, whatever the cause was (a retryable `LanceError` from the user's
+ * own downstream call included): the connection's retry policy is for the connection. The batch is
+ * not committed; opt into in-place retries with `processRetry`.
+ */
+export class ProcessError extends LanceError {
+  static override readonly code = 'PROCESS';
 }
 
 /** Any other server error text, kept verbatim in `serverMessage`. */

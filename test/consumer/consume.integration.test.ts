@@ -190,6 +190,10 @@ describe('StandaloneConsumer against LanceServer', () => {
     expect(readFileSync(file, 'utf8')).toBe(`${b1.endOffset}\n`);
     await c.close();
     expect(readFileSync(file, 'utf8')).toBe(`${b2.endOffset}\n`);
+    // Reopened on the same store, it resumes after the last batch polled before close.
+    const again = await StandaloneConsumer.connect(server.address, config);
+    cleanup.push(() => again.close());
+    expect(again.currentOffset).toBe(b2.endOffset);
   });
 
   it('a corrupt offset file is an OffsetStoreError, never a silent restart from 0', async () => {

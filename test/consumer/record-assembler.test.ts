@@ -6,6 +6,7 @@ import { TlvRecord, encodeRecords } from '../../src/wire/tlv';
 
 interface Expected {
   offset: bigint;
+  nextOffset: bigint;
   type: number;
   value: number[];
 }
@@ -22,7 +23,7 @@ function feed(log: Uint8Array, cuts: number[], base = 0n): Expected[] {
       expect(r.startOffset).toBe(delivered);
       delivered = r.endOffset;
     }
-    for (const rec of r.records) out.push({ offset: rec.offset, type: rec.type, value: [...rec.value] });
+    for (const rec of r.records) out.push({ offset: rec.offset, nextOffset: rec.nextOffset, type: rec.type, value: [...rec.value] });
     at = end;
   }
   expect(delivered).toBe(base + BigInt(log.length));
@@ -42,7 +43,7 @@ describe('RecordAssembler', () => {
           const expected: Expected[] = [];
           let o = 0;
           for (const r of recs) {
-            expected.push({ offset: BigInt(o) + 1000n, type: r.type, value: [...r.value] });
+            expected.push({ offset: BigInt(o) + 1000n, nextOffset: BigInt(o + 5 + r.value.length) + 1000n, type: r.type, value: [...r.value] });
             o += 5 + r.value.length;
           }
           expect(feed(log, cuts, 1000n)).toEqual(expected);
@@ -85,6 +86,9 @@ describe('RecordAssembler', () => {
     expect(out.slice(1, 22).every((r) => r.offset === 11n)).toBe(true);
     expect(Buffer.from(out[5]!.value).toString()).toBe('hello 1');
     expect(out[22]!.offset).toBe(11n + BigInt(envelope.length));
+    // Committing inside an envelope re-reads it whole; its last record's next offset is its end.
+    expect(out.slice(1, 21).every((r) => r.nextOffset === 11n)).toBe(true);
+    expect(out[21]!.nextOffset).toBe(11n + BigInt(envelope.length));
   });
 
   it('leaves envelopes closed when asked', () => {

@@ -16,6 +16,7 @@ describe('StandaloneConfig', () => {
       pollTimeoutMs: 100,
       connectTimeoutMs: 10_000,
       serverCommit: true,
+      closeTimeoutMs: undefined,
     });
   });
 
@@ -33,6 +34,8 @@ describe('StandaloneConfig', () => {
     expect(a.maxFetchBytes).toBe(1_048_576);
     expect(b).toMatchObject({ maxFetchBytes: 65_536, startPosition: SeekPosition.END, offsetDir: '/tmp/x', autoCommitIntervalMs: 1_000, pollIntervalMs: 5, pollTimeoutMs: 0 });
     expect(b.withManualCommit().autoCommitIntervalMs).toBe(false);
+    expect(b.withCloseTimeoutMs(0).closeTimeoutMs).toBe(0);
+    expect(b.withCloseTimeoutMs(2_500).withPollTimeout(7)).toMatchObject({ closeTimeoutMs: 2_500, pollTimeoutMs: 7 });
     expect(JSON.stringify(b)).not.toContain('secret');
     expect(b.toLanceOptions(['h:1'])).toMatchObject({ servers: ['h:1'], connectTimeoutMs: 50, token: 'secret' });
   });
@@ -42,6 +45,8 @@ describe('StandaloneConfig', () => {
     expect(() => c.withMaxFetchBytes(0)).toThrow(InvalidArgumentError);
     expect(() => c.withAutoCommitInterval(0)).toThrow(InvalidArgumentError);
     expect(() => c.withPollInterval(-1)).toThrow(InvalidArgumentError);
+    expect(() => c.withCloseTimeoutMs(-1)).toThrow(InvalidArgumentError);
+    expect(() => c.withCloseTimeoutMs(Number.NaN)).toThrow(InvalidArgumentError);
     expect(() => new StandaloneConfig('c', -1)).toThrow(InvalidArgumentError);
     expect(() => SeekPosition.offset(-1)).toThrow(InvalidArgumentError);
     expect(SeekPosition.offset(42)).toEqual({ kind: 'offset', offset: 42n });

@@ -1,4 +1,4 @@
-import { config, of } from 'rxjs';
+import { config, map, of, take } from 'rxjs';
 import { type RunHelpers, TestScheduler } from 'rxjs/testing';
 import { autoCommit } from '../../src/rx/operators/auto-commit';
 
@@ -106,6 +106,48 @@ describe('autoCommit', () => {
       config.onUnhandledError = saved;
     }
     expect(unhandled).toEqual([denied]);
+  });
+
+  it('never commits a value whose delivery ended the stream (an operator after it threw)', () => {
+    const log = commitsOf(({ hot, expectObservable, commit }) => {
+      const boom = new Error('handler bug');
+      const handled = hot('a 60ms b 10ms c').pipe(
+        autoCommit(commit, { intervalMs: 50 }),
+        map((v) => {
+          if (v === 'c') throw boom;
+          return v;
+        }),
+      );
+      expectObservable(handled).toBe('a 60ms b 10ms #', undefined, boom);
+    });
+    // a's window commits at 50; b is flushed when c's failure tears the stream down; c never.
+    expect(log).toEqual(['50:a', '72:b']);
+  });
+
+  it('commits the processed part of a value cut short, when processedPart names one', () => {
+    const log = commitsOf(({ hot, expectObservable, commit }) => {
+      const out = hot('a 10ms b').pipe(
+        autoCommit(commit, { intervalMs: 50, processedPart: (v) => (v === 'b' ? 'half-of-b' : undefined) }),
+        take(2),
+      );
+      expectObservable(out).toBe('a 10ms (b|)');
+    });
+    // take(2) ends the stream while b is being delivered: nothing says b was handled, so only the
+    // part processedPart vouches for is committed.
+    expect(log).toEqual(['11:half-of-b']);
+  });
+
+  it('with no onError and no onUnhandledError, a failing flush after unsubscribe is a warning, never a throw', async () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const closed = new Error('offset store closed');
+      const sub = of(1).pipe(autoCommit(() => Promise.reject(closed), { intervalMs: 50 })).subscribe();
+      sub.unsubscribe();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(warn.mock.calls).toEqual([['a commit failed after the stream ended: Error: offset store closed', { type: 'LanceCommitWarning' }]]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('reports a rejected commit Promise to onError', async () => {

@@ -1,4 +1,4 @@
-import { map, of } from 'rxjs';
+import { map, of, tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { consumeTopic } from '../../src/rx/consumer/consume-topic';
 import type { ConsumeOptions } from '../../src/rx/consumer/options';
@@ -9,6 +9,8 @@ import type { Session } from '../../src/rx/session';
 import { Command } from '../../src/wire/constants';
 import type { Frame } from '../../src/wire/frame';
 import { decodeCommitOffset } from '../../src/wire/payloads/subscription';
+import { toRecords } from '../../src/rx/consumer/to-records';
+import { ConnectionError, ProcessError } from '../../src/wire/errors';
 import { fakeSession, makeLog, serveLog, thenable } from '../consumer/fake-session';
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -133,6 +135,83 @@ describe('consumeTopic commits', () => {
       ts.schedule(() => sub.unsubscribe(), 8);
       ts.flush();
       expect(saves).toEqual([[8, 10n]]);
+    });
+  });
+
+  it('never commits a batch on which an operator after topic$ threw; teardown flushes the batch before it', () => {
+    const ts = newScheduler();
+    ts.run(({ cold }) => {
+      const log = makeLog(3, 10);
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const { store, saves } = fakeStore(() => ts.now());
+      const errors: unknown[] = [];
+      consumeTopic(of<Session>(session), 1, opts(store, { maxFetchBytes: 10 }))
+        .pipe(
+          tap((b) => {
+            if (b.startOffset === 10n) throw new Error('bad batch');
+          }),
+        )
+        .subscribe({ error: (e) => errors.push(e) });
+      ts.flush();
+      expect(errors).toHaveLength(1);
+      expect(saves).toEqual([[2, 10n]]); // batch 0-10 handled; 10-20 threw at 2 and is not covered
+    });
+  });
+
+  it('with toRecords(), a throw on one record commits exactly the records before it', () => {
+    const ts = newScheduler();
+    ts.run(({ cold }) => {
+      const log = makeLog(6, 10);
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const { store, saves } = fakeStore(() => ts.now());
+      const seen: bigint[] = [];
+      consumeTopic(of<Session>(session), 1, opts(store, { maxFetchBytes: 30 }))
+        .pipe(
+          toRecords(),
+          tap((r) => {
+            if (r.offset === 40n) throw new Error('bad record');
+            seen.push(r.offset);
+          }),
+        )
+        .subscribe({ error: () => undefined });
+      ts.flush();
+      // Batch 0-30 whole, then records 30 of batch 30-60; record 40 threw, 50 was never handed out.
+      expect(seen).toEqual([0n, 10n, 20n, 30n]);
+      expect(saves).toEqual([[2, 40n]]);
+    });
+  });
+
+  it('a retryable LanceError from process is the user\'s, not the connection\'s: no retry, ProcessError, nothing committed', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const log = makeLog(2, 10);
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const { store, saves } = fakeStore(() => ts.now());
+      const downstream = new ConnectionError('my own service is down');
+      const out = consumeTopic(of<Session>(session), 1, opts(store, { maxFetchBytes: 20, process: () => cold('-#', undefined, downstream) }));
+      expectObservable(out).toBe('--#', undefined, expect.objectContaining({ name: 'ProcessError', cause: downstream }));
+      ts.flush();
+      expect(session.requests).toHaveLength(1);
+      expect(saves).toEqual([]);
+      expect(new ProcessError('x').isRetryable()).toBe(false);
+    });
+  });
+
+  it('processRetry retries process in place on the same batch, without fetching it again', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const log = makeLog(2, 10);
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const { store } = fakeStore(() => ts.now());
+      let calls = 0;
+      const process = () => (++calls < 3 ? cold('#', undefined, new Error('flaky')) : cold('|'));
+      const out = consumeTopic(of<Session>(session), 1, opts(store, { maxFetchBytes: 20, process, processRetry: { maxRetries: 2, baseMs: 10, random: () => 1 } })).pipe(map(summary));
+      // fetched at 1; fails at 1, retry after 10 ms fails at 11, retry after 20 ms succeeds at 31.
+      expectObservable(out, '^ 40ms !').toBe('- 30ms a', { a: '0-20/2' });
+      ts.flush();
+      expect(calls).toBe(3);
+      expect(session.requests[0]!.offset).toBe(0n);
+      expect(session.requests.filter((r) => r.offset === 0n)).toHaveLength(1);
     });
   });
 });

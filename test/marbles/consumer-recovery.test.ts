@@ -100,7 +100,7 @@ describe('consumeTopic recovery', () => {
       const log = makeLog(1, 10);
       const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
       const out = consumeTopic(of<Session>(session), 1, { ...base, process: () => cold('-#', undefined, boom) });
-      expectObservable(out).toBe('--#', undefined, boom);
+      expectObservable(out).toBe('--#', undefined, expect.objectContaining({ name: 'ProcessError', cause: boom }));
     });
   });
 });

@@ -11,7 +11,7 @@ import { FakeConnection, text } from '../producer/fakes';
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 const LONG = 'LLLLLLLLLL';
-const records = { a: 'a', b: 'b', c: 'c', L: LONG };
+const records = { a: 'a', b: 'b', c: 'c', d: 'd', e: 'e', L: LONG };
 
 interface Case {
   readonly options?: ProducerOptions;
@@ -55,11 +55,32 @@ describe('producer batching (marbles)', () => {
     run({ options: { lingerMs: 100 }, input: '-ab|', frames: '---x', values: { x: 'ab' } });
   });
 
-  it('flushWhenIdle (Nagle): the first record leaves at once, the next ones linger behind it', () => {
-    run({ options: { flushWhenIdle: true, lingerMs: 10 }, input: '-abc', frames: '-x 10ms y', values: { x: 'a', y: 'bc' } });
+  it('flushWhenIdle (Nagle): the first record leaves at once; the next are packed behind it, with no linger, until its ack', () => {
+    run({ options: { flushWhenIdle: true, lingerMs: 2 }, input: '-abc', acks: '------1', frames: '-x----y', values: { x: 'a', y: 'bc' } });
   });
 
-  it('flushWhenIdle: the ack of the last in-flight batch releases the lingering partial batch', () => {
-    run({ options: { flushWhenIdle: true, lingerMs: 100 }, input: '-abc', acks: '----1', frames: '-x--y', values: { x: 'a', y: 'bc' } });
+  it('packing: a frame started behind others grows past batchSize, up to maxRequestBytes, and leaves when full', () => {
+    // 6 TLV bytes a record: batchSize 12 would cut at two, maxRequestBytes 18 cuts at three.
+    run({
+      options: { flushWhenIdle: true, batchSize: 12, maxRequestBytes: 18 },
+      input: '-abcde',
+      acks: '--------1-2',
+      frames: '-x--y-----z',
+      values: { x: 'a', y: 'bcd', z: 'e' },
+    });
+  });
+
+  it('packing waits for the whole pipe to drain: an ack that leaves another frame in flight releases nothing', () => {
+    run({
+      options: { flushWhenIdle: true, batchSize: 12, maxRequestBytes: 12 },
+      input: '-abcd',
+      acks: '-----1--2',
+      frames: '-x-y----z',
+      values: { x: 'a', y: 'bc', z: 'd' },
+    });
+  });
+
+  it('without flushWhenIdle there is no packing: frames of batchSize, cut by lingerMs', () => {
+    run({ options: { flushWhenIdle: false, batchSize: 12, maxRequestBytes: 1024 }, input: '-abc', frames: '--x 5ms y', values: { x: 'ab', y: 'c' } });
   });
 });

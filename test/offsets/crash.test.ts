@@ -4,38 +4,22 @@
  * stop the next one.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import ts from 'typescript';
+import { join } from 'node:path';
 import { FileOffsetStore } from '../../src/offsets/file-offset-store';
+import { transpileSrc } from '../helpers/transpile-src';
 
-const ROOT = join(__dirname, '../..');
 const WRITER = join(__dirname, 'fixtures/crash-writer.js');
 const OFFSET_FILE = 'topic-1-consumer-7.offset';
 
 let work: string;
 let compiled: string;
 
-/** Transpile the store and what it imports to CommonJS once, so children start as plain `node`. */
-function compileOffsets(outRoot: string): string {
-  const sources = ['wire/errors.ts', 'offsets/consumer-id.ts', 'offsets/offset-store.ts', 'offsets/memory-offset-store.ts',
-    'offsets/lock-file.ts', 'offsets/file-offset-store.ts', 'offsets/index.ts'];
-  for (const rel of sources) {
-    const { outputText } = ts.transpileModule(readFileSync(join(ROOT, 'src', rel), 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    });
-    const out = join(outRoot, rel.replace(/\.ts$/, '.js'));
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, outputText);
-  }
-  return join(outRoot, 'offsets/index.js');
-}
-
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'lnc-offsets-crash-'));
-  compiled = compileOffsets(join(work, 'build'));
+  compiled = join(transpileSrc(join(work, 'build')), 'offsets/index.js');
 });
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });

@@ -44,8 +44,10 @@ describe('producer engine: frames and acks', () => {
     expect(s.sent).toHaveLength(1); // Nagle: nothing in flight, no linger
     producer.next(bytes(3));
     producer.next(new TlvRecord(RecordType.JSON, Buffer.from('{}')));
-    expect(s.sent).toHaveLength(1); // lingering behind batch 1
-    clock.advance(5);
+    expect(s.sent).toHaveLength(1); // packed behind batch 1: no linger while it is in flight
+    clock.advance(50);
+    expect(s.sent).toHaveLength(1);
+    s.ack(1); // the pipe drained: the packed frame leaves
     expect(s.sent).toHaveLength(2);
     const [b1, b2] = s.sent;
     expect(b1).toMatchObject({ flags: Flags.BATCH_MODE, batchId: 1, topicId: 1, recordCount: 1 });
@@ -55,7 +57,7 @@ describe('producer engine: frames and acks', () => {
     expect(b2!.records.map((r) => r.type)).toEqual([RecordType.RAW, RecordType.JSON]);
     expect(Number(b2!.timestampNs / 1_000_000n)).toBeGreaterThan(Date.now() - 60_000);
 
-    s.ack(1, 2);
+    s.ack(2);
     expect(outcomes).toEqual([
       expect.objectContaining({ type: 'acked', firstSeq: 0, count: 1, batchId: 1n, epoch: 1, attempts: 1 }),
       expect.objectContaining({ type: 'acked', firstSeq: 1, count: 2, batchId: 2n, bytes: 8 + 7 }),

@@ -142,7 +142,7 @@ describe('producer against LanceServer', () => {
   it('retries across a dropped connection: nothing lost (at-least-once), resent on the next session', async () => {
     const { server, topic } = await start();
     const t = await topic('dropped');
-    const producer = await promiseProducer(server, new ProducerConfig().withBatchSize(1024));
+    const producer = await promiseProducer(server, new ProducerConfig().withBatchSize(1024).withMaxRequestBytes(1024));
     const N = 20_000;
     server.faults.dropAfterFrames(40);
     const sends = Array.from({ length: N }, (_, i) => producer.send(t, seqRecord(i)));
@@ -157,7 +157,7 @@ describe('producer against LanceServer', () => {
     cleanup.push(async () => rmSync(dataDir, { recursive: true, force: true }));
     const { server, topic } = await start({ dataDir });
     const t = await topic('restart');
-    const producer = await promiseProducer(server, new ProducerConfig().withBatchSize(1024));
+    const producer = await promiseProducer(server, new ProducerConfig().withBatchSize(1024).withMaxRequestBytes(1024));
     const N = 50_000;
     const sends = Array.from({ length: N }, (_, i) => producer.send(t, seqRecord(i)));
     await sends[2000]; // some acked, many still in flight or queued
@@ -245,7 +245,7 @@ describe('producer against LanceServer', () => {
     await down.stop();
     await expect(Producer.connect(address, new ProducerConfig().withConnectTimeout(1000))).rejects.toMatchObject({ code: 'CONNECTION' });
 
-    const producer = await promiseProducer(server, new ProducerConfig().withAutoReconnect(false));
+    const producer = await promiseProducer(server, new ProducerConfig().withAutoReconnect(false).withFlushWhenIdle(false));
     await producer.send(t, 'one');
     server.faults.withholdAcks();
     const pending = producer.send(t, 'two');

@@ -138,7 +138,7 @@ describe('Producer (Promise shell) over a fake session', () => {
   });
 
   it('close() with 10,000 pending sends settles every one: acked, or ClosedError at the deadline', async () => {
-    const { conn, clock, producer } = setup(new ProducerConfig().withMaxPendingAcks(4).withBatchSize(1000));
+    const { conn, clock, producer } = setup(new ProducerConfig().withMaxPendingAcks(4).withBatchSize(1000).withMaxRequestBytes(1000));
     const s = conn.connect();
     const sends: Promise<unknown>[] = [];
     for (let i = 0; i < 10_000; i++) sends.push(producer.send(1, `record-${i}`));

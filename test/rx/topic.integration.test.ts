@@ -1,6 +1,6 @@
 import { filter, firstValueFrom, map, take, toArray } from 'rxjs';
 import { Lance, RecordType, SeekPosition, toRecords } from '../../src/index';
-import { LanceServer } from '../../src/testing';
+import { FaultProxy, LanceServer } from '../../src/testing';
 import { RawConnection, seqOf, seqPayloads } from '../consumer/raw-ingest';
 
 describe('lance.topic$(id, from) — the user-facing Rx consumer', () => {
@@ -60,6 +60,33 @@ describe('a long-lived Lance', () => {
       expect(server.connections).toBe(0);
     } finally {
       await lance.close();
+      await server.stop();
+    }
+  });
+});
+
+describe('topic$ takes its Fetch deadline from the core', () => {
+  it('new Lance({ requestTimeoutMs }) bounds each Fetch: a fetch lost in a black hole is replaced after that long', async () => {
+    const server = await LanceServer.start({ groupCommitMs: 0 });
+    const proxy = await FaultProxy.start({ target: server.address });
+    const lance = new Lance({ servers: [proxy.address], requestTimeoutMs: 500, reconnect: { baseMs: 10, maxMs: 50 } });
+    try {
+      const raw = await RawConnection.open(server.address);
+      const id = await raw.createTopic('deadline');
+      await raw.ingest(id, seqPayloads(0, 10, 10));
+      raw.close();
+      proxy.blackhole(true); // the consumer's connection is accepted, its Fetch is never answered
+      const first = firstValueFrom(lance.topic$(id).pipe(toRecords(), take(1)));
+      await new Promise((r) => setTimeout(r, 200));
+      proxy.blackhole(false);
+      const t0 = Date.now();
+      // Only the Fetch's own deadline can notice (keepalive is 10 s away): with the 30 s default
+      // this would wait out the test's timeout.
+      expect(seqOf((await first).value)).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(3000);
+    } finally {
+      await lance.close();
+      await proxy.stop();
       await server.stop();
     }
   });

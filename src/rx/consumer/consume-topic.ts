@@ -35,8 +35,9 @@ import {
   DEFAULT_LAG_PROBE_INTERVAL_MS,
   DEFAULT_MAX_FETCH_BYTES,
   DEFAULT_POLL_INTERVAL_MS,
-  DEFAULT_REQUEST_TIMEOUT_MS,
 } from './options.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../options.js';
+import { processedPrefix } from './batch-progress.js';
 import { pullLoop } from './pull-loop.js';
 import type { RecordBatch } from './record-batch.js';
 import { SeekPosition, toSeekPosition } from './seek-position.js';
@@ -91,7 +92,7 @@ export function consumeTopic(
     const onSession = (session: Session): Observable<RecordBatch> => {
       live = session;
       const resolve = reader.position === undefined ? reader.seekTo(session, start).pipe(ignoreElements()) : EMPTY;
-      const loop = pullLoop(reader, session, pollIntervalMs, options.process, scheduler);
+      const loop = pullLoop(reader, session, pollIntervalMs, options.process, scheduler, options.processRetry);
       // The session's end shows on frames$ at once (not only when the next request fails): an
       // error is retried on the next session; `Lance.close()` (ClosedError) ends the loop cleanly,
       // and session$ completes then, so the stream completes and auto-commit flushes.
@@ -124,6 +125,9 @@ export function consumeTopic(
       autoCommit((b: RecordBatch) => commit(b.endOffset), {
         intervalMs: autoCommitMs,
         scheduler,
+        // A batch during whose delivery the stream ended was not (fully) processed: commit only the
+        // records `toRecords()` saw handled, if any.
+        processedPart: processedPrefix,
         ...(options.onCommitError ? { onError: options.onCommitError } : {}),
       }),
     );

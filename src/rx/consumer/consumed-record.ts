@@ -17,6 +17,7 @@ export class ConsumedRecord {
     readonly length: number,
     private readonly base: bigint,
     private readonly rel: number,
+    private readonly nextRel: number,
   ) {}
 
   /** The value: a view into the fetched data (copy it to keep it beyond the batch). */
@@ -32,6 +33,16 @@ export class ConsumedRecord {
     return this.base + BigInt(this.rel);
   }
 
+  /**
+   * Where the next record starts: the offset to commit once this record is processed, so a
+   * restart resumes right after it. For a record unwrapped from a compressed envelope it is the
+   * envelope's offset (the whole envelope is read again) except for its last record, whose
+   * `nextOffset` is the envelope's end: the log cannot resume inside an envelope.
+   */
+  get nextOffset(): bigint {
+    return this.base + BigInt(this.nextRel);
+  }
+
   /** The value as UTF-8 text. */
   text(): string {
     return fromUtf8(this.value);
@@ -42,7 +53,7 @@ export class ConsumedRecord {
     return new TlvRecord(this.type, this.value);
   }
 
-  toJSON(): { offset: string; type: number; length: number } {
-    return { offset: this.offset.toString(), type: this.type, length: this.length };
+  toJSON(): { offset: string; nextOffset: string; type: number; length: number } {
+    return { offset: this.offset.toString(), nextOffset: this.nextOffset.toString(), type: this.type, length: this.length };
   }
 }

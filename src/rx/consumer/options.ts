@@ -18,7 +18,10 @@ export interface ConsumeOptions {
   readonly maxFetchBytes?: number;
   /** Wait before fetching again after an empty fetch (caught up). Default 100 ms. */
   readonly pollIntervalMs?: number;
-  /** Deadline of one Fetch; a timeout poisons the session and the core reconnects. Default 30 s. */
+  /**
+   * Deadline of one Fetch; a timeout poisons the session and the core reconnects. Default: the
+   * core's `requestTimeoutMs` (30 s).
+   */
   readonly requestTimeoutMs?: number;
   /** Declared record lengths above this mean the offset is misaligned (an error). Default 16 MiB. */
   readonly maxRecordLength?: number;
@@ -37,9 +40,13 @@ export interface ConsumeOptions {
   /**
    * Async work per batch, run inside the pull loop: the next Fetch waits until it completes, and
    * the batch is emitted (and becomes committable) only then. Use it instead of `concatMap`
-   * downstream, which would buffer batches without bound while fetching went on.
+   * downstream, which would buffer batches without bound while fetching went on. If it throws or
+   * errors, the stream ends with a `ProcessError` (cause: your error), never retried by the
+   * connection's policy, and the batch is not committed.
    */
-  readonly process?: (batch: RecordBatch) => ObservableInput<unknown>;
+  readonly process?: ProcessFn;
+  /** Retry a failing `process` in place, on the same batch, with backoff. Default: no retry. */
+  readonly processRetry?: ProcessRetryOptions;
 
   /** Client-side source of truth for committed offsets. Without it nothing is committed. */
   readonly offsetStore?: OffsetStore;
@@ -54,8 +61,15 @@ export interface ConsumeOptions {
   readonly onCommitError?: (err: unknown) => void;
 }
 
+export type ProcessFn = (batch: RecordBatch) => ObservableInput<unknown>;
+
+/** In-place retries of `process`: jittered exponential backoff from `baseMs`, capped at `maxMs`. */
+export interface ProcessRetryOptions extends BackoffDelayOptions {
+  /** Retries after the first failure before the stream ends with `ProcessError`. Default 0. */
+  readonly maxRetries?: number;
+}
+
 export const DEFAULT_MAX_FETCH_BYTES = 1024 * 1024;
 export const DEFAULT_POLL_INTERVAL_MS = 100;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_LAG_PROBE_INTERVAL_MS = 1_000;
 export const DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5_000;

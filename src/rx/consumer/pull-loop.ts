@@ -1,5 +1,8 @@
-import { type Observable, type ObservableInput, type SchedulerLike, EMPTY, concat, concatMap, defer, from, ignoreElements, of, repeat, tap, timer } from 'rxjs';
+import { type Observable, type SchedulerLike, EMPTY, catchError, concat, concatMap, defer, from, ignoreElements, of, repeat, tap, throwError, timer } from 'rxjs';
+import { ProcessError } from '../../wire/errors.js';
+import { retryWithBackoff } from '../operators/retry-with-backoff.js';
 import type { Session } from '../session.js';
+import type { ProcessFn, ProcessRetryOptions } from './options.js';
 import type { RecordBatch } from './record-batch.js';
 import type { TopicReader } from './topic-reader.js';
 
@@ -15,13 +18,14 @@ export function pullLoop(
   reader: TopicReader,
   session: Session,
   pollIntervalMs: number,
-  process: ((batch: RecordBatch) => ObservableInput<unknown>) | undefined,
+  process: ProcessFn | undefined,
   scheduler: SchedulerLike,
+  processRetry?: ProcessRetryOptions,
 ): Observable<RecordBatch> {
   return defer(() => {
     let caughtUp = false;
     const deliver = (batch: RecordBatch): Observable<RecordBatch> => {
-      const handled = process ? concat(from(process(batch)).pipe(ignoreElements()), of(batch)) : of(batch);
+      const handled = process ? concat(runProcess(process, batch, scheduler, processRetry), of(batch)) : of(batch);
       // Mark delivery just before the value goes downstream, never before `process` is done.
       return handled.pipe(tap((b) => reader.delivered(b)));
     };
@@ -33,4 +37,25 @@ export function pullLoop(
       repeat({ delay: () => (caughtUp ? timer(pollIntervalMs, scheduler) : of(0)) }),
     );
   });
+}
+
+/**
+ * `process(batch)`, retried in place only if the user asked for it, and failing with a
+ * `ProcessError` (never retryable) so that the connection's retry policy, which would re-fetch
+ * and re-run it forever, cannot mistake the user's error for its own.
+ */
+function runProcess(process: ProcessFn, batch: RecordBatch, scheduler: SchedulerLike, retry: ProcessRetryOptions | undefined): Observable<never> {
+  const once = defer(() => from(process(batch))).pipe(ignoreElements());
+  const tried = retry && (retry.maxRetries ?? 0) > 0 ? once.pipe(retryWithBackoff({ ...retry, shouldRetry: () => true, scheduler })) : once;
+  return tried.pipe(
+    catchError((err: unknown) =>
+      throwError(
+        () =>
+          new ProcessError(
+            `process failed on the batch of topic ${batch.topicId} at offset ${batch.startOffset} (${batch.records.length} records): ${err instanceof Error ? err.message : String(err)}`,
+            { cause: err },
+          ),
+      ),
+    ),
+  );
 }

@@ -125,7 +125,7 @@ export class RecordAssembler {
   private add(out: ConsumedRecord[], buf: Uint8Array, p: number, len: number, base: bigint, rel: number): void {
     const type = buf[p]!;
     if (type !== RecordType.LNC_COMPRESSED || !this.unwrap) {
-      out.push(new ConsumedRecord(type, buf, p + TLV_HEADER_SIZE, len, base, rel));
+      out.push(new ConsumedRecord(type, buf, p + TLV_HEADER_SIZE, len, base, rel, rel + TLV_HEADER_SIZE + len));
       return;
     }
     const inner = decompressRecords(buf.subarray(p + TLV_HEADER_SIZE, p + TLV_HEADER_SIZE + len), this.max);
@@ -135,7 +135,7 @@ export class RecordAssembler {
       const l = readU32(inner, q + 1);
       const end = q + TLV_HEADER_SIZE + l;
       if (end > inner.length) throw new InvalidRecordError('compressed envelope ends inside a record');
-      out.push(new ConsumedRecord(inner[q]!, inner, q + TLV_HEADER_SIZE, l, base, rel));
+      out.push(new ConsumedRecord(inner[q]!, inner, q + TLV_HEADER_SIZE, l, base, rel, end < inner.length ? rel : rel + TLV_HEADER_SIZE + len));
       q = end;
     }
   }

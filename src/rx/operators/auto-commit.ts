@@ -1,15 +1,22 @@
 import { type MonoTypeOperatorFunction, type SchedulerLike, Observable, Subject, asyncScheduler, auditTime, config } from 'rxjs';
 
-export interface AutoCommitOptions {
+export interface AutoCommitOptions<T = unknown> {
   /** At most one periodic commit per this many ms. Default 5000 (the Rust `auto_commit_interval_ms`). */
   readonly intervalMs?: number;
   /**
    * Receives every commit failure: a synchronous throw or a rejected Promise. The stream goes on.
    * Without it a failure is not lost either: while the stream is live it errors the stream; once the
-   * stream has ended (flush on error or unsubscribe, or a Promise rejecting late) it is reported like
-   * any unhandled RxJS error (`config.onUnhandledError`, else thrown asynchronously).
+   * stream has ended (flush on error or unsubscribe, or a Promise rejecting late) it goes to RxJS's
+   * `config.onUnhandledError` when one is set, else it is emitted as a process warning. It is never
+   * thrown: a teardown must not crash the process (a closed store, a removed directory).
    */
   readonly onError?: (err: unknown) => void;
+  /**
+   * For a value during whose delivery the stream ended (an operator downstream threw, or `take`
+   * completed it): the part of it that was processed anyway, or `undefined` for none. Such a value
+   * is never committed whole, since nothing says user code finished with it. Default: none.
+   */
+  readonly processedPart?: (value: T) => T | undefined;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -19,8 +26,11 @@ export interface AutoCommitOptions {
  * unsubscribed (`auditTime` alone drops it on unsubscribe: RX-NOTES §0.8). The same value
  * (`Object.is`) is never committed twice in a row.
  *
- * It commits what was *delivered*: at-least-once holds only if the subscriber handles each value
- * synchronously. For async processing, commit manually after `concatMap(process)`. `commit` is not
+ * It commits what was *delivered and returned from*: a value counts once the downstream `next` call
+ * returned with the stream still open. A value whose delivery ended the stream (a throwing `map`
+ * after this operator) is not committed, so a restart sees it again; `processedPart` may name the
+ * part of it that was handled. At-least-once therefore holds when the pipeline handles each value
+ * synchronously; for async processing, commit manually after `concatMap(process)`. `commit` is not
  * awaited (teardown cannot wait, rxjs#6446): a Promise-returning commit must tolerate overlap, which
  * latest-offset-wins stores do.
  *
@@ -29,7 +39,7 @@ export interface AutoCommitOptions {
  */
 export function autoCommit<T>(
   commit: (value: T) => void | Promise<unknown>,
-  opts: AutoCommitOptions = {},
+  opts: AutoCommitOptions<T> = {},
 ): MonoTypeOperatorFunction<T> {
   const { intervalMs = 5_000, onError } = opts;
   const scheduler = opts.scheduler ?? asyncScheduler;
@@ -39,6 +49,8 @@ export function autoCommit<T>(
       let latest: T | undefined;
       let committed: { readonly value: T } | undefined;
       let ended = false;
+      let delivering = false;
+      let current: T | undefined;
 
       const fail = (err: unknown): void => {
         if (onError) onError(err);
@@ -64,9 +76,17 @@ export function autoCommit<T>(
       subscriber.add(
         source.subscribe({
           next: (value) => {
+            // Saved and restored: a Subject source may emit again from inside a downstream `next`.
+            const outer = delivering;
+            const outerValue = current;
+            delivering = true;
+            current = value;
+            subscriber.next(value);
+            delivering = outer;
+            current = outerValue;
+            if (subscriber.closed) return; // ended while handling it: teardown has decided already
             latest = value;
             pending = true;
-            subscriber.next(value);
             windows.next();
           },
           // Commit first on complete, so a failing final commit becomes the stream's error.
@@ -84,6 +104,13 @@ export function autoCommit<T>(
       // Unsubscribe (and every other end): flush what the audit window was still holding.
       return () => {
         ended = true;
+        if (delivering) {
+          const part = opts.processedPart?.(current as T);
+          if (part !== undefined) {
+            latest = part;
+            pending = true;
+          }
+        }
         flush();
       };
     });
@@ -93,12 +120,17 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
-/** What RxJS does with an error nobody handles (7.x `reportUnhandledError`). */
+/**
+ * A failure after the stream ended has no subscriber left to tell. RxJS's own answer (throw it
+ * from a timer) would crash the process from a teardown; a warning reports it without that.
+ */
 function reportUnhandled(err: unknown): void {
   const handler = config.onUnhandledError;
   if (handler) handler(err);
-  else
-    setTimeout(() => {
-      throw err;
-    });
+  // A string, not the error: emitWarning rejects Errors of another realm (vm contexts, jest).
+  else process.emitWarning(`a commit failed after the stream ended: ${describe(err)}`, { type: 'LanceCommitWarning' });
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

@@ -77,7 +77,9 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   ) {
     this.options = resolveProducerOptions(options);
     this.budget = new MemoryBudget(this.options.bufferMemory, scheduler, this.options.maxWaitingBytes);
-    this.framePool = new FramePool(HEADER_SIZE + this.options.batchSize, this.options.maxPendingAcks);
+    const o = this.options;
+    // Large buffers: as many as bufferMemory lets be in flight at once, plus the one being packed.
+    this.framePool = new FramePool(HEADER_SIZE + o.batchSize, o.maxPendingAcks, HEADER_SIZE + o.maxRequestBytes, Math.ceil(o.bufferMemory / o.maxRequestBytes) + 1);
     this.window = new SendWindow(this.options.maxPendingAcks);
     this.sessionsSub = session$.subscribe({
       next: (s) => this.attach(s),
@@ -332,9 +334,6 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     }
     if (this.session !== s) return;
     this.pump();
-    if (this.options.flushWhenIdle && this.isIdle()) {
-      for (const lane of this.lanes.values()) if (lane.openRecords > 0) lane.flush();
-    }
   }
 
   /**
@@ -436,6 +435,10 @@ export class ProducerEngine implements LaneHost, AttributionSink {
         });
         return;
       }
+    }
+    // The pipe has drained: the frames packed behind it leave now (Nagle's rule; lane.ts).
+    if (this.options.flushWhenIdle && this.isIdle()) {
+      for (const lane of this.lanes.values()) if (lane.openRecords > 0) lane.flush();
     }
   }
 

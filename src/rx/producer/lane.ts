@@ -6,9 +6,11 @@
  * happens before `next()`/`accept()` returns: the caller may then reuse or overwrite its buffer
  * (a common Node pattern), and the stored record is what was passed. Batching follows
  * `batchRecords` (operators/batch-records.ts), inlined over the frame: a record that would push
- * the batch past `batchSize` closes it first, a full batch leaves at once, a record bigger than
- * `batchSize` goes alone, a partial batch leaves `lingerMs` after its first record or on flush
- * (or at once when the engine is idle, with `flushWhenIdle`). Records get
+ * the batch past its capacity closes it first, a full batch leaves at once, a record bigger than
+ * the capacity goes alone. With `flushWhenIdle` (the default) a record that finds the engine idle
+ * leaves at once, and a frame started while others are in flight is packed up to `maxRequestBytes`
+ * and leaves when full or when the engine has drained (it flushes open lanes then); without it, a
+ * partial batch of at most `batchSize` leaves `lingerMs` after its first record. Always on flush. Records get
  * sequence numbers in arrival order (rejected ones too), and a batch covers a contiguous range of
  * them: before a rejection the open batch is flushed, so no batch straddles a rejected record.
  *
@@ -53,6 +55,8 @@ export class Lane {
   private frame: Buffer | undefined;
   private pooled = false;
   private bytes = 0;
+  /** TLV bytes the open frame may hold: `batchSize`, or `maxRequestBytes` when it is packed. */
+  private capacity = 0;
   private linger: Subscription | undefined;
   private openTicket: Ticket | undefined;
   private last: Batch | undefined;
@@ -104,19 +108,26 @@ export class Lane {
     const seq = this.seq++;
     this.host.accepted();
     const o = this.host.options;
-    if (this.open > 0 && this.bytes + size > o.batchSize) this.form();
+    if (this.open > 0 && this.bytes + size > this.capacity) this.form();
     let frame = this.frame;
     if (frame === undefined) {
-      // A pool buffer holds `batchSize`; a bigger record gets a frame of its own (and goes alone).
-      const taken = this.host.framePool.take(HEADER_SIZE + Math.max(size, o.batchSize));
+      // Packing: a frame started while others are in flight (or queued) waits for them anyway, so
+      // it may grow to maxRequestBytes and fill the server's read-flush-ack cycle; one started
+      // while idle leaves at once (flushWhenIdle) and needs no big buffer.
+      const packed = o.flushWhenIdle && o.maxRequestBytes > o.batchSize && !this.host.isIdle();
+      this.capacity = packed ? o.maxRequestBytes : o.batchSize;
+      // A bigger record gets a frame of its own (and goes alone).
+      const taken = this.host.framePool.take(HEADER_SIZE + Math.max(size, this.capacity));
       frame = this.frame = taken.frame;
       this.pooled = taken.pooled;
+      // Without flushWhenIdle, batches are cut by age; with it, by the pipe draining (the engine
+      // flushes open lanes once nothing is in flight), so a packed frame is never cut early.
+      if (!o.flushWhenIdle) this.linger = this.host.scheduler.schedule(() => this.form(), o.lingerMs);
     }
     writeTlv(frame, HEADER_SIZE + this.bytes, r);
     this.bytes += size;
     this.open++;
-    if (this.bytes >= o.batchSize || (o.flushWhenIdle && this.host.isIdle())) this.form();
-    else if (this.open === 1) this.linger = this.host.scheduler.schedule(() => this.form(), o.lingerMs);
+    if (this.bytes >= this.capacity || (o.flushWhenIdle && this.host.isIdle())) this.form();
     return seq;
   }
 

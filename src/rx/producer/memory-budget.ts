@@ -16,12 +16,20 @@ import { Deque } from './deque.js';
 /** What a waiting send costs besides its record (waiter, promises, closures): tiny records count too. */
 const WAITER_OVERHEAD = 256;
 
+/**
+ * One waiting send. Kept to this object, one Promise and the caller's `take`: waiting sends are
+ * what a caller that never awaits piles up, so every closure or promise per waiter counts.
+ */
 interface Waiter {
   readonly size: number;
-  resolve: () => void;
-  reject: (err: LanceError) => void;
+  /** `scheduler.now()` after which it fails with BackpressureError; Infinity for a barrier. */
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  /** Runs once the bytes are reserved; its result settles the waiter's promise. */
+  readonly take: (() => unknown) | undefined;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
   done: boolean;
-  timer: Subscription | undefined;
   cleanup: (() => void) | undefined;
 }
 
@@ -30,6 +38,16 @@ export class MemoryBudget {
   private waitingUsed = 0;
   private fullError: BackpressureError | undefined;
   private readonly waiters = new Deque<Waiter>();
+  /**
+   * One timer for the whole line, armed for the head's deadline: a timer per waiter cost more than
+   * a small record itself. Deadlines are expected in arrival order (the Promise producer gives every
+   * send the same maxBlockMs); a waiter whose deadline is earlier than those ahead of it fails when
+   * they leave the line.
+   */
+  private timer: Subscription | undefined;
+  private armedFor = Infinity;
+  /** Waiters admitted whose `take` has not run yet: they are still ahead of any new send. */
+  private admitted = 0;
 
   constructor(
     readonly capacity: number,
@@ -46,8 +64,9 @@ export class MemoryBudget {
     return this.used;
   }
 
+  /** Sends in line: waiting, or admitted and about to be taken. A new send goes behind them. */
   get waiting(): number {
-    return this.waiters.length;
+    return this.waiters.length + this.admitted;
   }
 
   /** Whether `size` can ever fit. */
@@ -57,7 +76,7 @@ export class MemoryBudget {
 
   /** Reserves at once if there is room and nobody is waiting ahead. */
   tryReserve(size: number): boolean {
-    if (this.waiters.length > 0 || this.used + size > this.capacity) return false;
+    if (this.waiters.length > 0 || this.admitted > 0 || this.used + size > this.capacity) return false;
     this.used += size;
     return true;
   }
@@ -70,7 +89,7 @@ export class MemoryBudget {
   refusal(size: number, timeoutMs: number, signal?: AbortSignal): LanceError | undefined {
     if (!this.fits(size)) return new InvalidArgumentError(`record of ${size} bytes exceeds bufferMemory (${this.capacity})`);
     if (signal?.aborted) return new AbortedError('send aborted', { cause: signal.reason });
-    if (this.waiters.length === 0 && this.used + size <= this.capacity) return undefined;
+    if (this.waiting === 0 && this.used + size <= this.capacity) return undefined;
     // The first waiter always may wait (else a waiting budget below one record would refuse all).
     if (this.waiters.length > 0 && this.waitingUsed + size + WAITER_OVERHEAD > this.waitingCapacity) {
       // One error per episode of a full waiting budget: a caller that never awaits gets refused
@@ -85,31 +104,53 @@ export class MemoryBudget {
   }
 
   /**
-   * Resolves once `size` bytes are reserved for the caller. Rejects at once with `refusal()`'s
-   * error, with `BackpressureError` after `timeoutMs` without room, `AbortedError` when `signal`
-   * fires, `ClosedError` on `close()`.
+   * Reserves `size` bytes for the caller, in line, then runs `take` (in a microtask, in line order)
+   * and resolves with its result; if `take` throws, the bytes are released and the promise rejects.
+   * Rejects at once with `refusal()`'s error, with `BackpressureError` after `timeoutMs` without
+   * room, `AbortedError` when `signal` fires, `ClosedError` on `close()`.
    */
-  reserve(size: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  reserve<T = void>(size: number, timeoutMs: number, signal?: AbortSignal, take?: () => T | PromiseLike<T>): Promise<T> {
     const refused = this.refusal(size, timeoutMs, signal);
     if (refused !== undefined) return Promise.reject(refused);
-    if (this.tryReserve(size)) return Promise.resolve();
+    if (this.tryReserve(size)) {
+      try {
+        return Promise.resolve(take?.() as T | PromiseLike<T>);
+      } catch (err) {
+        this.release(size);
+        return Promise.reject(err);
+      }
+    }
     this.waitingUsed += size + WAITER_OVERHEAD;
-    return new Promise<void>((resolve, reject) => {
-      const w: Waiter = { size, resolve, reject, done: false, timer: undefined, cleanup: undefined };
-      const fail = (err: LanceError): void => {
-        if (w.done) return;
-        this.finish(w);
-        reject(err);
-        // A failed head may have been blocking smaller waiters behind it.
-        this.admit();
-      };
-      w.timer = this.scheduler.schedule(() => fail(this.blockedTooLong(timeoutMs)), timeoutMs);
+    return this.enqueue<T>(size, this.scheduler.now() + timeoutMs, timeoutMs, take, signal);
+  }
+
+  /**
+   * Resolves once every send in line now has left it (taken or failed); at once when none waits.
+   * Never rejects. `flush()` waits on it so that sends queued before it are in its batches.
+   */
+  barrier(): Promise<void> {
+    if (this.waiting === 0) return Promise.resolve();
+    // Only admitted sends left: their takes are queued microtasks, so one queued now runs after them.
+    if (this.waiters.length === 0) return new Promise((resolve) => queueMicrotask(resolve));
+    return this.enqueue<void>(0, Infinity, 0, undefined, undefined);
+  }
+
+  private enqueue<T>(size: number, deadline: number, timeoutMs: number, take: (() => T | PromiseLike<T>) | undefined, signal: AbortSignal | undefined): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const w: Waiter = { size, deadline, timeoutMs, take, resolve: resolve as (v: unknown) => void, reject, done: false, cleanup: undefined };
       if (signal) {
-        const onAbort = (): void => fail(new AbortedError('send aborted while waiting for buffer memory', { cause: signal.reason }));
+        const onAbort = (): void => {
+          if (w.done) return;
+          this.finish(w);
+          reject(new AbortedError('send aborted while waiting for buffer memory', { cause: signal.reason }));
+          // A failed head may have been blocking smaller waiters behind it.
+          this.admit();
+        };
         signal.addEventListener('abort', onAbort, { once: true });
         w.cleanup = () => signal.removeEventListener('abort', onAbort);
       }
       this.waiters.push(w);
+      this.arm();
     });
   }
 
@@ -123,24 +164,78 @@ export class MemoryBudget {
     for (const w of this.waiters.drain()) {
       if (w.done) continue;
       this.finish(w);
-      w.reject(err);
+      if (w.deadline === Infinity) w.resolve(undefined);
+      else w.reject(err);
     }
+    this.arm();
   }
 
   private admit(): void {
     for (;;) {
-      const w = this.waiters.peek();
-      if (w === undefined) return;
-      if (w.done) {
-        this.waiters.shift();
-        continue;
-      }
-      if (this.used + w.size > this.capacity) return;
+      const w = this.liveHead();
+      if (w === undefined || this.used + w.size > this.capacity) break;
       this.waiters.shift();
       this.used += w.size;
       this.finish(w);
-      w.resolve();
+      // In a microtask, as a promise callback would run: `take` may produce and settle batches,
+      // which must not re-enter this loop. Microtasks keep the line's order.
+      this.admitted++;
+      queueMicrotask(() => this.run(w));
     }
+    this.arm();
+  }
+
+  private run(w: Waiter): void {
+    this.admitted--;
+    try {
+      w.resolve(w.take?.());
+    } catch (err) {
+      this.release(w.size);
+      w.reject(err);
+    }
+  }
+
+  /** The first waiter still waiting (done ones, e.g. aborted, are dropped from the front). */
+  private liveHead(): Waiter | undefined {
+    for (;;) {
+      const w = this.waiters.peek();
+      if (w === undefined || !w.done) return w;
+      this.waiters.shift();
+    }
+  }
+
+  /** Keeps the one timer set for the head's deadline, and none while nobody waits. */
+  private arm(): void {
+    const head = this.liveHead();
+    if (head === undefined) {
+      this.timer?.unsubscribe();
+      this.timer = undefined;
+      this.armedFor = Infinity;
+      return;
+    }
+    if (this.timer !== undefined && this.armedFor <= head.deadline) return;
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    this.armedFor = Infinity;
+    if (head.deadline === Infinity) return; // a barrier at the head is admitted by the next admit()
+    this.armedFor = head.deadline;
+    this.timer = this.scheduler.schedule(() => this.expire(), Math.max(0, head.deadline - this.scheduler.now()));
+  }
+
+  /** Fails every waiter at the front whose deadline has passed, then re-arms. */
+  private expire(): void {
+    this.timer = undefined;
+    this.armedFor = Infinity;
+    const now = this.scheduler.now();
+    for (;;) {
+      const w = this.liveHead();
+      if (w === undefined || w.deadline > now) break;
+      this.waiters.shift();
+      this.finish(w);
+      w.reject(this.blockedTooLong(w.timeoutMs));
+    }
+    // Expired heads may have been blocking smaller waiters behind them.
+    this.admit();
   }
 
   private blockedTooLong(timeoutMs: number): BackpressureError {
@@ -148,10 +243,9 @@ export class MemoryBudget {
   }
 
   private finish(w: Waiter): void {
-    this.waitingUsed -= w.size + WAITER_OVERHEAD;
+    if (w.deadline !== Infinity) this.waitingUsed -= w.size + WAITER_OVERHEAD;
     this.fullError = undefined;
     w.done = true;
-    w.timer?.unsubscribe();
     w.cleanup?.();
   }
 }

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_MAX_PAYLOAD } from '../../wire/constants.js';
 import { InvalidArgumentError } from '../../wire/errors.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../options.js';
 
 /** What the Rx face's `next()` does with a record when `bufferMemory` is full. */
 export type OnFullPolicy =
@@ -13,9 +14,22 @@ export type OnFullPolicy =
   | 'drop-newest';
 
 export interface ProducerOptions {
-  /** Max TLV bytes in one ingest frame's payload. Default 32 KiB. A bigger record goes alone. */
+  /**
+   * Max TLV bytes of a frame started while nothing is in flight, and of every frame when packing is
+   * off (`flushWhenIdle: false`, or `maxRequestBytes` ≤ this). Default 32 KiB. A bigger record goes alone.
+   */
   readonly batchSize?: number;
-  /** Max age of a partial batch while other batches are in flight, in ms. Default 5. */
+  /**
+   * Max TLV bytes of a frame packed while others are in flight. Default 4 MiB: the server flushes
+   * (and acks) at once when 4 MiB are dirty, and otherwise waits for a 5 ms gap with no new request,
+   * which it never sees while it does not read (PROTOCOL.md §2.3.1, §6.2): frames this large are
+   * what fills its read-flush-ack cycle. At most the server's payload limit.
+   */
+  readonly maxRequestBytes?: number;
+  /**
+   * With `flushWhenIdle: false`: max age of a partial batch, in ms. Default 5. (With
+   * `flushWhenIdle`, the default, a batch leaves when it is full or when nothing else is in flight.)
+   */
   readonly lingerMs?: number;
   /**
    * Wrap each batch's TLV records in one envelope record when that makes it smaller (else send
@@ -60,7 +74,12 @@ export interface ProducerOptions {
   readonly maxRetries?: number;
   /** The server's `max_payload_size` (16 MiB unless its config file says otherwise). */
   readonly maxPayloadBytes?: number;
-  /** Flush at once when nothing is in flight (Nagle), lingering only behind in-flight batches. Default true. */
+  /**
+   * Nagle's rule, and the packing policy (default true): a record that finds nothing in flight is
+   * sent at once (latency); records that arrive while frames are in flight are packed into one
+   * frame, up to `maxRequestBytes`, which leaves when it is full or when the last frame in flight
+   * is acked. `false`: classic batching, frames of `batchSize` cut after `lingerMs`.
+   */
   readonly flushWhenIdle?: boolean;
 }
 
@@ -69,12 +88,21 @@ export type ResolvedProducerOptions = Required<ProducerOptions>;
 /** The longest `close()` waits by default, whatever `requestTimeoutMs` is. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
+/**
+ * `close()`'s default bound when none is configured, for the producer and the StandaloneConsumer
+ * alike: `requestTimeoutMs`, but at most `DEFAULT_CLOSE_TIMEOUT_MS`.
+ */
+export function defaultCloseTimeoutMs(requestTimeoutMs: number): number {
+  return Math.min(DEFAULT_CLOSE_TIMEOUT_MS, requestTimeoutMs);
+}
+
 export const PRODUCER_DEFAULTS: Omit<ResolvedProducerOptions, 'closeTimeoutMs' | 'maxBlockMs' | 'maxWaitingBytes' | 'deliveryTimeoutMs'> = {
   batchSize: 32 * 1024,
+  maxRequestBytes: 4 * 1024 * 1024,
   lingerMs: 5,
   compression: false,
   maxPendingAcks: 64,
-  requestTimeoutMs: 30_000,
+  requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
   bufferMemory: 32 * 1024 * 1024,
   onFull: 'error',
   maxRetries: Infinity,
@@ -84,15 +112,21 @@ export const PRODUCER_DEFAULTS: Omit<ResolvedProducerOptions, 'closeTimeoutMs' |
 };
 
 export function resolveProducerOptions(o: ProducerOptions = {}): ResolvedProducerOptions {
+  const given = { ...PRODUCER_DEFAULTS, ...definedOnly(o) };
   const r: ResolvedProducerOptions = {
-    ...PRODUCER_DEFAULTS,
-    ...definedOnly(o),
-    closeTimeoutMs: o.closeTimeoutMs ?? Math.min(DEFAULT_CLOSE_TIMEOUT_MS, o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs),
+    ...given,
+    closeTimeoutMs: o.closeTimeoutMs ?? defaultCloseTimeoutMs(o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs),
     maxBlockMs: o.maxBlockMs ?? o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs,
     deliveryTimeoutMs: o.deliveryTimeoutMs ?? o.requestTimeoutMs ?? PRODUCER_DEFAULTS.requestTimeoutMs,
     maxWaitingBytes: o.maxWaitingBytes ?? o.bufferMemory ?? PRODUCER_DEFAULTS.bufferMemory,
+    // By default a packed frame stays within the server's payload limit, and a quarter of the memory
+    // bound, so that packed frames still pipeline.
+    maxRequestBytes:
+      o.maxRequestBytes ??
+      Math.max(given.batchSize, Math.min(PRODUCER_DEFAULTS.maxRequestBytes, given.maxPayloadBytes, Math.floor(given.bufferMemory / 4))),
   };
   positiveInt('batchSize', r.batchSize);
+  positiveInt('maxRequestBytes', r.maxRequestBytes);
   positiveInt('maxPendingAcks', r.maxPendingAcks);
   positiveInt('bufferMemory', r.bufferMemory);
   positiveInt('maxPayloadBytes', r.maxPayloadBytes);
@@ -106,6 +140,9 @@ export function resolveProducerOptions(o: ProducerOptions = {}): ResolvedProduce
   nonNegative('retryBackoffMs', r.retryBackoffMs);
   if (r.batchSize > r.maxPayloadBytes) {
     throw new InvalidArgumentError(`batchSize ${r.batchSize} exceeds the server's payload limit ${r.maxPayloadBytes}`);
+  }
+  if (r.maxRequestBytes > r.maxPayloadBytes) {
+    throw new InvalidArgumentError(`maxRequestBytes ${r.maxRequestBytes} exceeds the server's payload limit ${r.maxPayloadBytes}`);
   }
   if (r.onFull !== 'error' && r.onFull !== 'drop-newest') {
     throw new InvalidArgumentError(`onFull must be 'error' or 'drop-newest', got ${String(r.onFull)}`);
