@@ -1,8 +1,9 @@
 /**
  * `StandaloneConsumer`: the seed README's Promise API over the same engine as `lance.topic$()`
  * (`TopicReader` for fetch/assemble/lag, `catchingUp` + `retryWithBackoff` for recovery,
- * `autoCommit` for commits). One Fetch per `poll()` step: nothing is fetched ahead, so the
- * application's pace is the fetch pace.
+ * `autoCommit` for commits). One Fetch per `poll()` step, plus one sent ahead when a reply was
+ * full, so the next batch is on the wire while the application handles this one: the
+ * application's pace is still the fetch pace, and at most two fetches' bytes are held.
  *
  * Commits are at-least-once: `poll()` (and each turn of `for await`) treats every batch handed out
  * before it as processed, and only those offsets are auto-committed; `commit()` and `close()` store
@@ -23,6 +24,7 @@ import { offsetCommitter, resolveConsumerId } from '../rx/consumer/offset-commit
 import type { RecordBatch } from '../rx/consumer/record-batch.js';
 import { nextConsumerRole } from '../rx/consumer/role.js';
 import { SeekPosition } from '../rx/consumer/seek-position.js';
+import { DEFAULT_PREFETCH } from '../rx/consumer/options.js';
 import { type StepResult, TopicReader } from '../rx/consumer/topic-reader.js';
 import { type CloseOptions, Lance, holding } from '../rx/lance.js';
 import type { LanceOptions } from '../rx/options.js';
@@ -94,6 +96,7 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
         maxRecordLength: undefined,
         unwrapCompressed: undefined,
         lagProbeIntervalMs: config.lagProbeIntervalMs,
+        prefetch: DEFAULT_PREFETCH,
       },
       this.scheduler,
     );

@@ -36,6 +36,7 @@ function fakeStore(now: () => number, stored?: bigint) {
 
 const opts = (store: OffsetStore, extra: ConsumeOptions = {}): ConsumeOptions => ({
   lagProbeIntervalMs: false,
+  prefetch: 0,
   offsetStore: store,
   consumerName: 'billing',
   autoCommitIntervalMs: 50,

@@ -7,13 +7,14 @@ import { SeekPosition } from '../../src/rx/consumer/seek-position';
 import { toRecords } from '../../src/rx/consumer/to-records';
 import type { Session } from '../../src/rx/session';
 import { U64_MAX } from '../../src/wire/constants';
-import { InvalidRecordError, TopicNotFoundError } from '../../src/wire/errors';
+import { InvalidArgumentError, InvalidRecordError, TopicNotFoundError } from '../../src/wire/errors';
 import type { Frame } from '../../src/wire/frame';
 import { fakeSession, makeLog, serveLog } from '../consumer/fake-session';
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const summary = (b: RecordBatch) => `${b.startOffset}-${b.endOffset}/${b.records.length}`;
-const quiet: ConsumeOptions = { lagProbeIntervalMs: false };
+// Prefetch off: these pin the pull loop's own request timing; the prefetch has its own tests below.
+const quiet: ConsumeOptions = { lagProbeIntervalMs: false, prefetch: 0 };
 
 describe('consumeTopic pull loop', () => {
   it('fetches again at once after data, carries cut records across fetches, and polls after an empty fetch', () => {
@@ -136,7 +137,7 @@ describe('consumeTopic pull loop', () => {
     ts.run(({ cold, expectObservable }) => {
       const log = makeLog(6, 10);
       const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
-      const out = consumeTopic(of<Session>(session), 1, { maxFetchBytes: 20, lagProbeIntervalMs: 3, pollIntervalMs: 100 }).pipe(
+      const out = consumeTopic(of<Session>(session), 1, { maxFetchBytes: 20, lagProbeIntervalMs: 3, pollIntervalMs: 100, prefetch: 0 }).pipe(
         map((b) => `${b.endOffset}:${b.lag}`),
       );
       // fetch 0 (t0) + first probe (t1) → a at 2; then b at 3 and c at 4 with lag from that probe
@@ -196,6 +197,49 @@ describe('consumeTopic pull loop', () => {
       const sessions: Observable<Session> = hot('---s', { s: session });
       expectObservable(consumeTopic(sessions, 1, quiet).pipe(map(summary)), '^ 8ms !').toBe('----a', { a: '0-10/1' });
     });
+  });
+});
+
+describe('consumeTopic prefetch', () => {
+  it('a full reply sends the next Fetch at once, so it is on the wire while the batch is processed; never more than one ahead', () => {
+    const ts = newScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const log = makeLog(6, 10);
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const out = consumeTopic(of<Session>(session), 1, { lagProbeIntervalMs: false, maxFetchBytes: 20, pollIntervalMs: 100, process: () => cold('----|') }).pipe(
+        map(summary),
+      );
+      // 0-20 arrives at 1 and the Fetch from 20 leaves then; process ends at 5, and the next step
+      // takes the reply that came at 2 (no round trip), sending the Fetch from 40 at 5, and so on.
+      expectObservable(out, '^ 20ms !').toBe('----- a 3ms b 3ms c', { a: '0-20/2', b: '20-40/2', c: '40-60/2' });
+      ts.flush();
+      expect(session.requests.map((r) => [r.at, r.offset])).toEqual([
+        [0, 0n],
+        [1, 20n],
+        [5, 40n],
+        [9, 60n], // full reply for 40-60: one more ahead, which finds the end
+      ]);
+    });
+  });
+
+  it('prefetch: 0 sends the next Fetch only once the batch was processed', () => {
+    const ts = newScheduler();
+    ts.run(({ cold }) => {
+      const log = makeLog(4, 10);
+      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const sub = consumeTopic(of<Session>(session), 1, { lagProbeIntervalMs: false, maxFetchBytes: 20, pollIntervalMs: 100, prefetch: 0, process: () => cold('----|') }).subscribe();
+      ts.schedule(() => sub.unsubscribe(), 12);
+      ts.flush();
+      expect(session.requests.slice(0, 3).map((r) => [r.at, r.offset])).toEqual([
+        [0, 0n],
+        [5, 20n],
+        [10, 40n],
+      ]);
+    });
+  });
+
+  it('refuses a prefetch other than 0 or 1', () => {
+    expect(() => consumeTopic(of<Session>(), 1, { prefetch: 2 as 1 }).subscribe()).toThrow(InvalidArgumentError);
   });
 });
 

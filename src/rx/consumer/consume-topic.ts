@@ -35,6 +35,7 @@ import {
   DEFAULT_LAG_PROBE_INTERVAL_MS,
   DEFAULT_MAX_FETCH_BYTES,
   DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_PREFETCH,
 } from './options.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../options.js';
 import { processedPrefix } from './batch-progress.js';
@@ -66,6 +67,8 @@ export function consumeTopic(
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const autoCommitMs = options.autoCommitIntervalMs ?? DEFAULT_AUTO_COMMIT_INTERVAL_MS;
+  const prefetch = options.prefetch ?? DEFAULT_PREFETCH;
+  if (prefetch !== 0 && prefetch !== 1) throw new InvalidArgumentError(`prefetch must be 0 or 1, got ${String(prefetch)}`);
   const store = options.offsetStore;
   if (store && consumerId === undefined) {
     throw new InvalidArgumentError('an offsetStore needs a consumerId or a consumerName');
@@ -81,6 +84,7 @@ export function consumeTopic(
         maxRecordLength: options.maxRecordLength,
         unwrapCompressed: options.unwrapCompressed,
         lagProbeIntervalMs: options.lagProbeIntervalMs ?? DEFAULT_LAG_PROBE_INTERVAL_MS,
+        prefetch,
       },
       scheduler,
     );

@@ -16,6 +16,12 @@ export interface ConsumeOptions {
    * bytes that complete it (up to the server's 16 MiB payload limit), then fetches are this size again.
    */
   readonly maxFetchBytes?: number;
+  /**
+   * Fetches kept in flight ahead of the batch being handled: 1 (default) sends the next Fetch as
+   * soon as a full reply arrives, so it is on the wire while the batch is processed; 0 fetches only
+   * after the batch was handled. Memory stays bounded by (1 + prefetch) × `maxFetchBytes`.
+   */
+  readonly prefetch?: 0 | 1;
   /** Wait before fetching again after an empty fetch (caught up). Default 100 ms. */
   readonly pollIntervalMs?: number;
   /**
@@ -71,5 +77,6 @@ export interface ProcessRetryOptions extends BackoffDelayOptions {
 
 export const DEFAULT_MAX_FETCH_BYTES = 1024 * 1024;
 export const DEFAULT_POLL_INTERVAL_MS = 100;
+export const DEFAULT_PREFETCH = 1;
 export const DEFAULT_LAG_PROBE_INTERVAL_MS = 1_000;
 export const DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5_000;

@@ -8,12 +8,12 @@
  * error, a reconnect, a batch produced but never delivered — the next step rewinds to `position`,
  * so a resumed stream has no gap and no repeat.
  */
-import { type Observable, type SchedulerLike, defer, map, mergeMap, of } from 'rxjs';
+import { type Observable, type SchedulerLike, ReplaySubject, defer, map, mergeMap, of } from 'rxjs';
 import { DEFAULT_MAX_PAYLOAD } from '../../wire/constants.js';
 import { InvalidArgumentError } from '../../wire/errors.js';
 import { TLV_HEADER_SIZE } from '../../wire/tlv.js';
 import type { Session } from '../session.js';
-import { fetchEnd, fetchOnce } from './fetch-once.js';
+import { type FetchResult, fetchEnd, fetchOnce } from './fetch-once.js';
 import { RecordAssembler } from './record-assembler.js';
 import type { RecordBatch } from './record-batch.js';
 import type { SeekPosition } from './seek-position.js';
@@ -24,6 +24,17 @@ export interface TopicReaderOptions {
   readonly maxRecordLength: number | undefined;
   readonly unwrapCompressed: boolean | undefined;
   readonly lagProbeIntervalMs: number | false;
+  /** Fetches kept in flight ahead of the one being handled: 0 or 1. */
+  readonly prefetch: number;
+}
+
+/** A Fetch sent ahead, at the offset the current one ends at. */
+interface Prefetch {
+  readonly session: Session;
+  readonly from: bigint;
+  readonly maxBytes: number;
+  /** Holds the reply (or its error) until the next step takes it; dropped with the prefetch. */
+  readonly reply: ReplaySubject<FetchResult>;
 }
 
 export interface StepResult {
@@ -43,6 +54,7 @@ export class TopicReader {
   private probedAt = -Infinity;
   /** Largest fetch a pending record may grow to: the biggest record the server can have stored. */
   private readonly maxGrownFetch: number;
+  private ahead: Prefetch | undefined;
 
   constructor(
     readonly topicId: number,
@@ -81,6 +93,7 @@ export class TopicReader {
   }
 
   seek(offset: bigint): void {
+    this.ahead = undefined; // its reply, if it comes, is for an offset we no longer read
     this.pos = offset;
     this.fetchOffset = offset;
     this.assembler.reset();
@@ -114,11 +127,22 @@ export class TopicReader {
     // Until this step's result is delivered, any end (error, reconnect, unsubscribe) rewinds.
     this.dirty = true;
     const from = this.fetchOffset;
-    return fetchOnce(session, this.topicId, from, this.nextFetchBytes, this.options.requestTimeoutMs).pipe(
+    const maxBytes = this.nextFetchBytes;
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    // The prefetch is used only if it asked exactly what this step would ask, on this session.
+    const reply =
+      ahead !== undefined && ahead.session === session && ahead.from === from && ahead.maxBytes === maxBytes
+        ? ahead.reply
+        : fetchOnce(session, this.topicId, from, maxBytes, this.options.requestTimeoutMs);
+    return reply.pipe(
       mergeMap((r) => {
         const caughtUp = r.data.length === 0;
         const a = this.assembler.push(r.data, from);
         this.fetchOffset = r.nextOffset;
+        // A full reply says more is there (the server returns exactly max_bytes when it has them,
+        // PROTOCOL.md §2.3.11): ask for the next bytes now, while this batch is being handled.
+        if (this.options.prefetch > 0 && r.data.length >= maxBytes) this.sendAhead(session);
         if (caughtUp) this.noteEnd(r.nextOffset);
         if (a.records.length === 0) {
           this.dirty = false; // only the tail moved, consistently with fetchOffset
@@ -137,6 +161,14 @@ export class TopicReader {
         );
       }),
     );
+  }
+
+  private sendAhead(session: Session): void {
+    const from = this.fetchOffset;
+    const maxBytes = this.nextFetchBytes;
+    const reply = new ReplaySubject<FetchResult>(1);
+    fetchOnce(session, this.topicId, from, maxBytes, this.options.requestTimeoutMs).subscribe(reply);
+    this.ahead = { session, from, maxBytes, reply };
   }
 
   /** The batch reached its consumer: the next record to hand out is the one after it. */
