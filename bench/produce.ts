@@ -10,7 +10,7 @@
  * Targets (issue 11): ≥ 90% of the best raw baseline, ≥ 1,000,000 records/s at 100 B.
  *
  *   npx ts-node --transpile-only bench/produce.ts
- * Env: SMALL_RECORDS (default 500,000), LARGE_RECORDS (default 50,000), ROUNDS (default 3),
+ * Env: SMALL_RECORDS (default 2,000,000), LARGE_RECORDS (default 200,000), ROUNDS (default 3),
  * BEST_FRAMES (wire bytes per raw frame, comma-separated; default 262144,1048576,4194304).
  */
 import * as net from 'node:net';
@@ -23,8 +23,8 @@ import { ProducerConfig } from '../src/client/producer-config';
 import { Command, encodeControl, encodeFrame, Flags, writeRecord } from '../src/wire/index';
 import { spawnServer } from './lib/spawn-server';
 
-const SMALL = Number(process.env['SMALL_RECORDS'] ?? 500_000);
-const LARGE = Number(process.env['LARGE_RECORDS'] ?? 50_000);
+const SMALL = Number(process.env['SMALL_RECORDS'] ?? 2_000_000);
+const LARGE = Number(process.env['LARGE_RECORDS'] ?? 200_000);
 const BEST_FRAMES = (process.env['BEST_FRAMES'] ?? '262144,1048576,4194304').split(',').map(Number);
 /** Frames in flight for the larger raw frames (32 MiB of 4 MiB frames). */
 const BEST_WINDOW = 8;
