@@ -23,10 +23,12 @@ import { toPromise } from '../rx/abort.js';
 import { ProducerEngine } from '../rx/producer/engine.js';
 import type { ProduceAck, ProduceOutcome } from '../rx/producer/batch.js';
 import type { Lane } from '../rx/producer/lane.js';
+import type { MemoryBudget } from '../rx/producer/memory-budget.js';
 import { type ProducerRecord, tlvSizeOf } from '../rx/producer/records.js';
 import type { ProducerStats } from '../rx/producer/stats.js';
 import { nextProducerRole } from '../rx/producer/roles.js';
 import { InvalidArgumentError, type LanceError } from '../wire/errors.js';
+import { TLV_HEADER_SIZE } from '../wire/tlv.js';
 import { ProducerConfig } from './producer-config.js';
 import { asyncDispose } from '../rx/dispose.js';
 
@@ -54,6 +56,12 @@ const RESOLVED = Promise.resolve();
 export class Producer {
   private readonly engine: ProducerEngine;
   private readonly forget: () => void;
+  private readonly budget: MemoryBudget;
+  /** The largest byte record `sendAsync` takes without the full check (payload limit and bufferMemory). */
+  private readonly maxValueBytes: number;
+  /** The lane of the last topic sent to (lanes live as long as the engine): no map lookup per record. */
+  private lastTopicId = -1;
+  private lastLane: Lane | undefined;
 
   /**
    * Wraps an existing core (shared: `close()` leaves it open). Prefer `Producer.connect`.
@@ -67,6 +75,9 @@ export class Producer {
   ) {
     this.engine = new ProducerEngine(lance.session$(role), config.toProducerOptions(), lance.options.scheduler);
     this.forget = lance.adopt?.(this) ?? (() => undefined);
+    this.budget = this.engine.budget;
+    const o = this.engine.options;
+    this.maxValueBytes = Math.min(o.maxPayloadBytes, o.bufferMemory) - TLV_HEADER_SIZE;
   }
 
   /**
@@ -116,15 +127,23 @@ export class Producer {
    * Takes one record without waiting for its ack: resolves once it is buffered (at once when there
    * is room). A later failure of its batch is not lost: the next `flush()` or `close()` rejects with it.
    */
-  sendAsync(topicId: number, data: ProducerRecord, options: SendOptions = {}): Promise<void> {
-    const lane = this.laneFor(topicId);
-    const size = this.check(lane, data);
-    if (typeof size !== 'number') return Promise.reject(size);
-    if (this.engine.budget.tryReserve(size)) {
-      lane.markUnobserved(lane.accept(data, size));
+  sendAsync(topicId: number, data: ProducerRecord, options?: SendOptions): Promise<void> {
+    // The hot path of a send loop: no allocation, and the checks of `check()` cut to what a byte
+    // record of a valid size on an open producer needs (anything else takes the full check).
+    const lane = topicId === this.lastTopicId ? this.lastLane! : this.laneFor(topicId);
+    let size: number;
+    if (data instanceof Uint8Array && data.length <= this.maxValueBytes && this.engine.refusal() === undefined) {
+      size = TLV_HEADER_SIZE + data.length;
+    } else {
+      const checked = this.check(lane, data);
+      if (typeof checked !== 'number') return Promise.reject(checked);
+      size = checked;
+    }
+    if (this.budget.tryReserve(size)) {
+      lane.acceptUnobserved(data, size);
       return RESOLVED;
     }
-    return this.whenRoom(size, options.signal, () => lane.markUnobserved(lane.accept(data, size)));
+    return this.whenRoom(size, options?.signal, () => lane.acceptUnobserved(data, size));
   }
 
   /**
@@ -185,7 +204,10 @@ export class Producer {
     if (!Number.isInteger(topicId) || topicId <= 0 || topicId > 0xffff_ffff) {
       throw new InvalidArgumentError(`topicId must be a u32 above 0 (topic 0 cannot be read back), got ${topicId}`);
     }
-    return this.engine.lane(topicId);
+    const lane = this.engine.lane(topicId);
+    this.lastTopicId = topicId;
+    this.lastLane = lane;
+    return lane;
   }
 
   /** The record's size, or why it cannot be sent. */

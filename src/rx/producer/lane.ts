@@ -59,6 +59,8 @@ export class Lane {
   private capacity = 0;
   private linger: Subscription | undefined;
   private openTicket: Ticket | undefined;
+  /** The open batch holds a fire-and-forget record: its ticket is marked unobserved when it forms. */
+  private openUnobserved = false;
   private last: Batch | undefined;
   private completed = false;
 
@@ -164,6 +166,17 @@ export class Lane {
     else t.unobserved = true;
   }
 
+  /**
+   * `accept()` then `markUnobserved()`, at the cost of one flag per record: a record that stays in
+   * the open batch marks the batch once, when it forms.
+   */
+  acceptUnobserved(r: ProducerRecord, size: number): void {
+    const seq = this.accept(r, size);
+    // Still open (and not formed by a re-entrant send meanwhile): the batch is marked when it forms.
+    if (this.open > 0 && seq >= this.batchStart) this.openUnobserved = true;
+    else this.markUnobserved(seq);
+  }
+
   private ticketOf(seq: number): Ticket {
     const last = this.last;
     if (last !== undefined && seq >= last.firstSeq && seq < last.firstSeq + last.count) {
@@ -193,6 +206,10 @@ export class Lane {
     this.pooled = false;
     const batch = new Batch(this.topicId, firstSeq, count, frame, tlvBytes, this.host.nextSerial());
     batch.pooled = pooled;
+    if (this.openUnobserved) {
+      (this.openTicket ??= new Ticket()).unobserved = true;
+      this.openUnobserved = false;
+    }
     batch.ticket = this.openTicket;
     this.openTicket = undefined;
     this.last = batch;
