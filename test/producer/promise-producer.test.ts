@@ -126,6 +126,30 @@ describe('Producer (Promise shell) over a fake session', () => {
     await expect(again).resolves.toBeUndefined();
   });
 
+  it('sendAsync() byte records packed behind a batch in flight (across topics) report their batch failure on flush()', async () => {
+    const { conn, producer } = setup();
+    const s = conn.connect();
+    await producer.sendAsync(7, Buffer.from('a')); // nothing in flight: goes at once
+    await producer.sendAsync(7, Buffer.from('b')); // packed behind it
+    await producer.sendAsync(8, Buffer.from('c')); // another topic's lane (cache miss), packed too
+    const observed = producer.send(7, Buffer.from('d')); // shares the packed batch of topic 7
+    await producer.sendAsync(7, Buffer.from('e'));
+    expect(() => producer.sendAsync(0, Buffer.from('x'))).toThrow(InvalidArgumentError);
+    await expect(producer.sendAsync(7, 42 as unknown as Uint8Array)).rejects.toBeInstanceOf(InvalidArgumentError);
+    s.ack(1); // the pipe drains: the open batches leave
+    await tick();
+    expect(s.sent.slice(1).map((f) => f.records.map(text))).toEqual([['b', 'd', 'e'], ['c']]);
+    const flushed = producer.flush();
+    s.error('Unknown topic'); // batch 2 (topic 7), attributed by the next ack
+    s.ack(3);
+    await expect(observed).rejects.toBeInstanceOf(TopicNotFoundError);
+    await expect(flushed).rejects.toBeInstanceOf(TopicNotFoundError);
+    await producer.sendAsync(7, Buffer.from('f'));
+    const again = producer.flush();
+    s.ack(4);
+    await expect(again).resolves.toBeUndefined();
+  });
+
   it('sendBatch() sends the records together at once and resolves with the batch acks', async () => {
     const { conn, producer } = setup(new ProducerConfig().withLingerMs(1000).withMaxPendingAcks(8));
     const s = conn.connect();
