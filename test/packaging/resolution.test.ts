@@ -18,7 +18,7 @@ const SETTINGS = [
   { module: 'esnext', moduleResolution: 'bundler' },
 ];
 
-describe('a consumer project resolves lnc-client and lnc-client/testing', () => {
+describe('a consumer project resolves lnc-client, lnc-client/wire and lnc-client/testing', () => {
   jest.setTimeout(60_000);
   let dir: string;
   beforeAll(() => {
@@ -27,7 +27,7 @@ describe('a consumer project resolves lnc-client and lnc-client/testing', () => 
     symlinkSync(ROOT, join(dir, 'node_modules/lnc-client'), 'dir');
     writeFileSync(
       join(dir, 'a.ts'),
-      "import { Lance, ProducerConfig } from 'lnc-client';\nimport { LanceServer } from 'lnc-client/testing';\nexport const used = [Lance, ProducerConfig, LanceServer];\n",
+      "import { Lance, ProducerConfig } from 'lnc-client';\nimport { LanceServer } from 'lnc-client/testing';\nimport { FrameDecoder, encodeFrame } from 'lnc-client/wire';\nexport const used = [Lance, ProducerConfig, LanceServer, FrameDecoder, encodeFrame];\n",
     );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
