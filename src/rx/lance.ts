@@ -171,7 +171,7 @@ export class Lance {
    */
   producer(topicId: number, options: ProducerOptions = {}): RxProducer {
     if (this.closed) throw new ClosedError('the client is closed');
-    const producer = createProducer(this.session$(nextProducerRole()), topicId, { requestTimeoutMs: this.options.requestTimeoutMs, ...options }, this.options.scheduler);
+    const producer = createProducer(this.session$(nextProducerRole()), topicId, { requestTimeoutMs: this.options.requestTimeoutMs, logger: this.options.logger, ...options }, this.options.scheduler);
     const forget = this.adopt(producer);
     producer.acks$.subscribe({ complete: forget, error: forget });
     return producer;
