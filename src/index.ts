@@ -10,6 +10,7 @@ export { Lance, type CallOptions, type CloseOptions } from './rx/lance.js';
 export type { LanceOptions, ReconnectOptions } from './rx/options.js';
 export type { ConnectionState } from './rx/state.js';
 export type { Logger } from './rx/logger.js';
+export type { Health } from './rx/health.js';
 export { withSignal } from './rx/abort.js';
 
 // Admin calls on a Lance

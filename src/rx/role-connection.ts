@@ -38,6 +38,8 @@ export interface RoleContext {
   readonly connected?: () => void;
   /** The role's socket was released (last user gone after the grace period, or a fatal error). */
   readonly released?: () => void;
+  /** The role's state changed (feeds `Lance.states$()` without observing each role's state). */
+  readonly changed?: () => void;
 }
 
 export class RoleConnection {
@@ -54,6 +56,7 @@ export class RoleConnection {
     const set = (s: ConnectionState): void => {
       this.state.next(s);
       logConnectionState(options.logger, s);
+      ctx.changed?.();
     };
 
     // Servers whose TLS certificate was refused in this run of reconnects: a refusal is a
