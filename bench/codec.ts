@@ -2,7 +2,7 @@
  * Codec throughput, one JSON line. Ratios measured in this run are what count: these machines are
  * noisy. Target: decoding 1 MiB payloads at ≥ 50% of the CRC-only rate.
  */
-import { FrameDecoder, TlvRecord, crc32, decodeRecords, encodeFrame, encodeRecords } from '../src/index';
+import { FrameDecoder, TlvRecord, crc32, decodeRecords, encodeFrame, encodeRecords } from '../src/wire/index';
 
 function timeIt(minMs: number, fn: () => number): number {
   // Warm up, then run for at least minMs; returns units per second.

@@ -42,10 +42,10 @@ import {
   type ProducerOptions,
   type RxProducer,
   createTopic$,
-  nextConsumerRole,
-  nextProducerRole,
   whenRoom,
 } from '../../src/index';
+import { nextConsumerRole } from '../../src/rx/consumer/role';
+import { nextProducerRole } from '../../src/rx/producer/roles';
 import { LanceServer } from '../../src/testing';
 import { FaultProxy } from '../../src/testing/fault-proxy';
 import { Ledger, type LedgerTotals } from './chaos-ledger';

@@ -10,7 +10,7 @@ import { parseHostPort } from '../wire/classify.js';
 import type { TlsOptions } from '../transport/types.js';
 import type { LanceOptions, ReconnectOptions } from '../rx/options.js';
 import { duration } from './checks.js';
-import { Settings } from './settings.js';
+import { type Carried, Settings } from './settings.js';
 
 interface Fields {
   readonly host: string;
@@ -48,8 +48,8 @@ export class ClientConfig extends Settings<Fields, ClientConfig> {
   readonly tls: TlsOptions | undefined;
   readonly reconnect: ReconnectOptions | undefined;
 
-  constructor(fields: Partial<Fields> = {}, authToken?: string) {
-    super(authToken);
+  constructor(fields: Partial<Fields> = {}, carried?: Carried | string) {
+    super(carried);
     const f = { ...DEFAULTS, ...fields };
     this.host = f.host;
     this.port = f.port;
@@ -102,6 +102,7 @@ export class ClientConfig extends Settings<Fields, ClientConfig> {
       ...(this.tls ? { tls: this.tls } : {}),
       ...(this.reconnect ? { reconnect: this.reconnect } : {}),
       ...(this.authToken !== undefined ? { token: this.authToken } : {}),
+      ...this.loggerOption,
     };
   }
 
@@ -110,8 +111,8 @@ export class ClientConfig extends Settings<Fields, ClientConfig> {
     const { host, port, servers, connectTimeoutMs, requestTimeoutMs, keepaliveIntervalMs, tls, reconnect } = this;
     return { host, port, servers, connectTimeoutMs, requestTimeoutMs, keepaliveIntervalMs, tls, reconnect };
   }
-  protected make(fields: Fields, authToken: string | undefined): ClientConfig {
-    return new ClientConfig(fields, authToken);
+  protected make(fields: Fields, carried: Carried): ClientConfig {
+    return new ClientConfig(fields, carried);
   }
 }
 

@@ -8,7 +8,7 @@ import type { TlsOptions } from '../transport/types.js';
 import type { LanceOptions } from '../rx/options.js';
 import { PRODUCER_DEFAULTS, type ProducerOptions } from '../rx/producer/options.js';
 import { duration, positiveDuration, positiveInt } from './checks.js';
-import { Settings } from './settings.js';
+import { type Carried, Settings } from './settings.js';
 
 interface Fields {
   readonly batchSize: number;
@@ -85,8 +85,8 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
   readonly autoReconnect: boolean;
   readonly tls: TlsOptions | undefined;
 
-  constructor(fields: Partial<Fields> = {}, authToken?: string) {
-    super(authToken);
+  constructor(fields: Partial<Fields> = {}, carried?: Carried | string) {
+    super(carried);
     const f = { ...DEFAULTS, ...fields };
     this.batchSize = f.batchSize;
     this.maxRequestBytes = f.maxRequestBytes;
@@ -155,6 +155,7 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
       requestTimeoutMs: this.requestTimeoutMs,
       ...(this.tls ? { tls: this.tls } : {}),
       ...(this.authToken !== undefined ? { token: this.authToken } : {}),
+      ...this.loggerOption,
       // Without auto-reconnect the first lost connection ends session$, which fails what is pending.
       ...(this.autoReconnect ? {} : { reconnect: { maxRetries: 0 } }),
     };
@@ -165,7 +166,7 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
     const { batchSize, maxRequestBytes, flushWhenIdle, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs, autoReconnect, tls } = this;
     return { batchSize, maxRequestBytes, flushWhenIdle, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs, autoReconnect, tls };
   }
-  protected make(fields: Fields, authToken: string | undefined): ProducerConfig {
-    return new ProducerConfig(fields, authToken);
+  protected make(fields: Fields, carried: Carried): ProducerConfig {
+    return new ProducerConfig(fields, carried);
   }
 }

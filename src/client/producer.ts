@@ -15,6 +15,7 @@
  * await producer.send(1, 'hello');
  * await producer.close();
  */
+import type { Logger } from '../rx/logger.js';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { type Drainable, Lance } from '../rx/lance.js';
 import type { LanceOptions } from '../rx/options.js';
@@ -38,7 +39,7 @@ export interface SendOptions {
 /** What a Producer needs from the core: a `Lance`, or a stand-in in tests. */
 export interface ProducerHost {
   session$(role: string): Observable<Session>;
-  readonly options: { readonly scheduler: SchedulerLike };
+  readonly options: { readonly scheduler: SchedulerLike; readonly logger?: Logger };
   /** Lets the host's own close() drain this producer (`Lance.adopt`). */
   adopt?(d: Drainable): () => void;
 }
@@ -65,7 +66,7 @@ export class Producer {
     readonly role: string = nextProducerRole(),
     private readonly ownsLance = false,
   ) {
-    this.engine = new ProducerEngine(lance.session$(role), config.toProducerOptions(), lance.options.scheduler);
+    this.engine = new ProducerEngine(lance.session$(role), { ...config.toProducerOptions(), logger: lance.options.logger }, lance.options.scheduler);
     this.forget = lance.adopt?.(this) ?? (() => undefined);
   }
 

@@ -5,6 +5,7 @@
  */
 import { inspect } from 'node:util';
 import type { TlsOptions } from '../transport/types.js';
+import type { Logger } from '../rx/logger.js';
 import { duration, positiveDuration } from './checks.js';
 import { printable } from './printable.js';
 
@@ -14,26 +15,45 @@ export interface ConnectionFields {
   readonly tls: TlsOptions | undefined;
 }
 
-export abstract class Settings<F extends ConnectionFields, Self> {
-  // A private field: not enumerable, not printed by console.log / JSON.stringify / inspect.
-  readonly #authToken: string | undefined;
+/** What a config carries besides its printable settings: the token (never printed) and the logger. */
+export interface Carried {
+  readonly authToken?: string | undefined;
+  readonly logger?: Logger | undefined;
+}
 
-  protected constructor(authToken: string | undefined) {
-    this.#authToken = authToken;
+export abstract class Settings<F extends ConnectionFields, Self> {
+  // Private fields: not enumerable, not printed by console.log / JSON.stringify / inspect.
+  readonly #authToken: string | undefined;
+  readonly #logger: Logger | undefined;
+
+  /** `carried`: the token alone (a string), or the token and the logger. */
+  protected constructor(carried: Carried | string | undefined) {
+    const c = typeof carried === 'string' ? { authToken: carried } : (carried ?? {});
+    this.#authToken = c.authToken;
+    this.#logger = c.logger;
+  }
+
+  private get carried(): Carried {
+    return { authToken: this.#authToken, logger: this.#logger };
   }
 
   /** This config's settings as a plain object (the token excepted). */
   protected abstract fields(): F;
   /** A config of the same kind with these settings. */
-  protected abstract make(fields: F, authToken: string | undefined): Self;
+  protected abstract make(fields: F, carried: Carried): Self;
 
   protected with(change: Partial<F>): Self {
-    return this.make({ ...this.fields(), ...change }, this.#authToken);
+    return this.make({ ...this.fields(), ...change }, this.carried);
   }
 
   /** For `toLanceOptions` only. */
   protected get authToken(): string | undefined {
     return this.#authToken;
+  }
+
+  /** For `toLanceOptions` only: `{ logger }` when one was given. */
+  protected get loggerOption(): { readonly logger?: Logger } {
+    return this.#logger === undefined ? {} : { logger: this.#logger };
   }
 
   get hasAuthToken(): boolean {
@@ -54,7 +74,11 @@ export abstract class Settings<F extends ConnectionFields, Self> {
   }
   /** Token sent in an Authenticate frame after every (re)connect. Never printed. */
   withAuthToken(token: string): Self {
-    return this.make(this.fields(), token);
+    return this.make(this.fields(), { ...this.carried, authToken: token });
+  }
+  /** Where connection events and failed batches are logged: pino, `console`, Nest's `Logger`. Default silent. */
+  withLogger(logger: Logger): Self {
+    return this.make(this.fields(), { ...this.carried, logger });
   }
 
   toJSON(): Record<string, unknown> {

@@ -10,7 +10,7 @@ import type { TlsOptions } from '../transport/types.js';
 import { InvalidArgumentError } from '../wire/errors.js';
 import { checkTopicId } from '../offsets/offset-store.js';
 import { duration } from './checks.js';
-import { Settings } from './settings.js';
+import { type Carried, Settings } from './settings.js';
 
 interface Fields {
   readonly maxFetchBytes: number;
@@ -81,9 +81,9 @@ export class StandaloneConfig extends Settings<Fields, StandaloneConfig> {
     readonly consumerName: string,
     readonly topicId: number,
     fields: Partial<Fields> = {},
-    authToken?: string,
+    carried?: Carried | string,
   ) {
-    super(authToken);
+    super(carried);
     if (typeof consumerName !== 'string') throw new InvalidArgumentError('consumer name must be a string');
     checkTopicId(topicId);
     const f = { ...DEFAULTS, ...fields };
@@ -150,6 +150,7 @@ export class StandaloneConfig extends Settings<Fields, StandaloneConfig> {
       requestTimeoutMs: this.requestTimeoutMs,
       ...(this.tls ? { tls: this.tls } : {}),
       ...(this.authToken !== undefined ? { token: this.authToken } : {}),
+      ...this.loggerOption,
     };
   }
 
@@ -167,7 +168,7 @@ export class StandaloneConfig extends Settings<Fields, StandaloneConfig> {
       requestTimeoutMs, serverCommit, catchingUpDelayMs, catchingUpMaxStalls, lagProbeIntervalMs, closeTimeoutMs, tls,
     };
   }
-  protected make(fields: Fields, authToken: string | undefined): StandaloneConfig {
-    return new StandaloneConfig(this.consumerName, this.topicId, fields, authToken);
+  protected make(fields: Fields, carried: Carried): StandaloneConfig {
+    return new StandaloneConfig(this.consumerName, this.topicId, fields, carried);
   }
 }

@@ -12,7 +12,8 @@ import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises
 import { basename, dirname, join, resolve } from 'node:path';
 import { ClosedError, InvalidArgumentError, isLanceError, OffsetStoreError } from '../wire/errors.js';
 import { isLockDebris, serialized, sweepDebris, withLockFile } from './lock-file.js';
-import { checkTopicId, checkU64, U64_MAX, type OffsetStore } from './offset-store.js';
+import { U64_MAX } from '../wire/constants.js';
+import { checkTopicId, checkU64, type OffsetStore } from './offset-store.js';
 
 export interface FileOffsetStoreOptions {
   /** How long a save waits for another live process holding the lock. Default 10 s. */

@@ -1,3 +1,4 @@
+import { U64_MAX } from '../wire/constants.js';
 import { InvalidArgumentError } from '../wire/errors.js';
 
 /**
@@ -22,7 +23,6 @@ export interface OffsetStore {
   close(): Promise<void>;
 }
 
-export const U64_MAX = (1n << 64n) - 1n;
 const U32_MAX = 0xffff_ffff;
 
 export function checkTopicId(topicId: number): void {

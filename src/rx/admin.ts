@@ -3,6 +3,7 @@
  * validate arguments, encode, check the reply's type, decode. `LanceClient` only turns these into
  * Promises. Reply types per PROTOCOL.md §2.2–2.3.
  */
+import { hexCode } from '../wire/bytes.js';
 import { type Observable, type SchedulerLike, catchError, defer, map, retry, throwError, timer } from 'rxjs';
 import { Command } from '../wire/constants.js';
 import { commandOf, frameKind } from '../wire/control.js';
@@ -36,11 +37,10 @@ import { Deadline } from './deadline.js';
 /** What the admin calls need from the core. */
 export type Requester = Pick<Lance, 'request$'>;
 
-const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 
 function expect(frame: Frame, command: number, what: string): Frame {
   if (frameKind(frame) !== 'control' || commandOf(frame) !== command) {
-    throw new InvalidFrameError(`expected ${what} (${hex(command)}), got a ${frameKind(frame)} frame with code ${hex(commandOf(frame))}`);
+    throw new InvalidFrameError(`expected ${what} (${hexCode(command)}), got a ${frameKind(frame)} frame with code ${hexCode(commandOf(frame))}`);
   }
   return frame;
 }

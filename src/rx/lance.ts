@@ -8,7 +8,8 @@
  * const reply = await lance.request(Command.LIST_TOPICS);
  * await lance.close();
  */
-import { EMPTY, Observable, ReplaySubject, catchError, defer, exhaustMap, filter, merge, retry, switchMap, take, throwError, throwIfEmpty, timeout, timer } from 'rxjs';
+import { EMPTY, Observable, ReplaySubject, Subject, catchError, defer, exhaustMap, filter, map, merge, retry, startWith, switchMap, take, throwError, throwIfEmpty, timeout, timer } from 'rxjs';
+import { type Health, summarizeHealth } from './health.js';
 import { ClosedError, ConnectionError, ForwardFailedError, NotLeaderError } from '../wire/errors.js';
 import { commandName } from '../wire/control.js';
 import { Deadline } from './deadline.js';
@@ -76,6 +77,8 @@ export class Lance {
   #token: string | undefined;
   private readonly ring: ServerRing;
   private readonly roles = new Map<SessionRole, RoleConnection>();
+  /** Ticks when any role's state changes or a role is forgotten. */
+  private readonly stateChanges = new Subject<void>();
   private readonly closing = new ReplaySubject<void>(1);
   private readonly drainables = new Set<Drainable>();
   private closed = false;
@@ -120,6 +123,27 @@ export class Lance {
   /** Roles with a connection or state subscribers right now (for leak checks). */
   get activeRoles(): number {
     return this.roles.size;
+  }
+
+  /**
+   * Every role's connection state (control, each consumer, each producer), the current map first and
+   * again on every change; completes when the Lance is closed. Watching it does not keep released
+   * roles alive.
+   */
+  states$(): Observable<ReadonlyMap<SessionRole, ConnectionState>> {
+    return this.stateChanges.pipe(
+      startWith(undefined),
+      map(() => this.snapshot()),
+    );
+  }
+
+  /** `up`, `degraded` or `down`, with the failing roles and why: for health endpoints. */
+  health(): Health {
+    return summarizeHealth(this.snapshot());
+  }
+
+  private snapshot(): ReadonlyMap<SessionRole, ConnectionState> {
+    return new Map([...this.roles].map(([role, r]) => [role, r.state.value]));
   }
 
   /** `role`'s connection state, the current one first. */
@@ -171,7 +195,7 @@ export class Lance {
    */
   producer(topicId: number, options: ProducerOptions = {}): RxProducer {
     if (this.closed) throw new ClosedError('the client is closed');
-    const producer = createProducer(this.session$(nextProducerRole()), topicId, { requestTimeoutMs: this.options.requestTimeoutMs, ...options }, this.options.scheduler);
+    const producer = createProducer(this.session$(nextProducerRole()), topicId, { requestTimeoutMs: this.options.requestTimeoutMs, logger: this.options.logger, ...options }, this.options.scheduler);
     const forget = this.adopt(producer);
     producer.acks$.subscribe({ complete: forget, error: forget });
     return producer;
@@ -227,6 +251,8 @@ export class Lance {
     this.closing.next();
     this.closing.complete();
     for (const r of this.roles.values()) r.state.complete();
+    this.stateChanges.next(); // the final map: every role closed
+    this.stateChanges.complete();
     // Let destroyed sockets release their handles before the caller checks for leaks.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
@@ -257,8 +283,12 @@ export class Lance {
         // and nobody watches its state$: a long-lived Lance that re-subscribes topic$ all day must
         // not accumulate them. A watched role is kept, so its state$ keeps reporting reconnects.
         released: () => {
-          if (role !== 'control' && this.roles.get(role) === created && !created.state.observed) this.roles.delete(role);
+          if (role !== 'control' && this.roles.get(role) === created && !created.state.observed) {
+            this.roles.delete(role);
+            this.stateChanges.next();
+          }
         },
+        changed: () => this.stateChanges.next(),
       });
       r = created;
       this.roles.set(role, r);

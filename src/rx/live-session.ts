@@ -5,6 +5,7 @@
  * pong that times out poisons the socket, because every later reply would be matched to the wrong
  * request.
  */
+import { hexCode } from '../wire/bytes.js';
 import { type SchedulerLike, type Subscriber, type Subscription, Observable, Subject } from 'rxjs';
 import type { Transport } from '../transport/types.js';
 import { Command } from '../wire/constants.js';
@@ -44,7 +45,6 @@ interface Pending<T> {
 }
 
 const KEEPALIVE = encodeKeepalive();
-const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 
 export class LiveSession implements Session {
   readonly epoch: number;
@@ -78,11 +78,6 @@ export class LiveSession implements Session {
   get error(): LanceError | undefined {
     return this.failure;
   }
-  /** Requests and keepalives sent and not answered yet. */
-  get inFlight(): number {
-    return this.requests.length + this.pings.length;
-  }
-
   send(frame: Uint8Array): boolean {
     return this.failure ? false : this.init.transport.write(frame);
   }
@@ -100,7 +95,7 @@ export class LiveSession implements Session {
     return new Observable<Frame>((subscriber) => {
       if (this.failure) return subscriber.error(this.failure);
       const bytes = encodeControl(command, command === Command.FETCH ? this.fitFetch(payload) : payload);
-      this.enqueue(this.requests, command, subscriber, timeoutMs, `no reply to command ${hex(command)} from ${this.address} within ${timeoutMs} ms`);
+      this.enqueue(this.requests, command, subscriber, timeoutMs, `no reply to command ${hexCode(command)} from ${this.address} within ${timeoutMs} ms`);
       this.init.transport.write(bytes);
     });
   }

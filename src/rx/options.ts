@@ -3,6 +3,7 @@ import { type SchedulerLike, asyncScheduler } from 'rxjs';
 import type { Connector, TlsOptions } from '../transport/types.js';
 import { connectNode } from '../transport/node.js';
 import { InvalidArgumentError } from '../wire/errors.js';
+import { type Logger, SILENT_LOGGER } from './logger.js';
 import { parseHostPort } from '../wire/classify.js';
 
 export interface ReconnectOptions {
@@ -52,6 +53,8 @@ export interface LanceOptions {
   readonly scheduler?: SchedulerLike;
   /** The socket factory; inject `new FakeNetwork().connector` in tests. Default node:net / node:tls. */
   readonly connector?: Connector;
+  /** Where connection events and failures are logged (pino, console, Nest's Logger). Default silent. */
+  readonly logger?: Logger;
 }
 
 export interface ResolvedOptions {
@@ -67,6 +70,7 @@ export interface ResolvedOptions {
   readonly maxPayloadLength: number | undefined;
   readonly scheduler: SchedulerLike;
   readonly connector: Connector;
+  readonly logger: Logger;
 }
 
 /** Both official clients' request timeout; every call's deadline unless it names its own. */
@@ -98,6 +102,7 @@ export function resolveOptions(o: LanceOptions): ResolvedOptions {
     waitForConnection: o.waitForConnection ?? false,
     maxPayloadLength: o.maxPayloadLength,
     scheduler: o.scheduler ?? asyncScheduler,
+    logger: o.logger ?? SILENT_LOGGER,
     connector: o.connector ?? connectNode,
   };
 }

@@ -26,6 +26,7 @@ import { TlsVerificationError } from '../transport/errors.js';
 import type { ServerRing } from './server-ring.js';
 import type { SessionRole } from './session.js';
 import type { ConnectionState } from './state.js';
+import { logConnectionState } from './logger.js';
 
 export interface RoleContext {
   readonly options: ResolvedOptions;
@@ -37,6 +38,8 @@ export interface RoleContext {
   readonly connected?: () => void;
   /** The role's socket was released (last user gone after the grace period, or a fatal error). */
   readonly released?: () => void;
+  /** The role's state changed (feeds `Lance.states$()` without observing each role's state). */
+  readonly changed?: () => void;
 }
 
 export class RoleConnection {
@@ -48,6 +51,13 @@ export class RoleConnection {
   constructor(readonly role: SessionRole, ctx: RoleContext) {
     this.state = new BehaviorSubject<ConnectionState>({ type: 'closed', role });
     const { options } = ctx;
+    // Logged where it changes, not by subscribing: whether `state` is observed decides when the
+    // role may be forgotten (Lance.role).
+    const set = (s: ConnectionState): void => {
+      this.state.next(s);
+      logConnectionState(options.logger, s);
+      ctx.changed?.();
+    };
 
     // Servers whose TLS certificate was refused in this run of reconnects: a refusal is a
     // configuration problem, so such a server is not tried again; the others are, once each, and
@@ -56,7 +66,7 @@ export class RoleConnection {
     const skip = (address: string): boolean => refused.has(address);
     const attempt$ = defer(() => {
       const address = ctx.ring.pick(skip) ?? ctx.ring.pick()!;
-      this.state.next({ type: 'connecting', role, address });
+      set({ type: 'connecting', role, address });
       return openSession({
         address,
         options,
@@ -70,7 +80,7 @@ export class RoleConnection {
             refused.clear();
             this.live = s;
             ctx.connected?.();
-            this.state.next({ type: 'connected', role, address, epoch: s.epoch });
+            set({ type: 'connected', role, address, epoch: s.epoch });
           },
           // Any role that learns the leader (a producer's ingest answered NOT_LEADER, say) sends every
           // role's next socket there; otherwise move on to the next seed.
@@ -89,17 +99,17 @@ export class RoleConnection {
         reconnect({
           ...options.reconnect,
           scheduler: options.scheduler,
-          onRetry: ({ attempt, delayMs, error }) => this.state.next({ type: 'reconnecting', role, attempt, delayMs, error }),
+          onRetry: ({ attempt, delayMs, error }) => set({ type: 'reconnecting', role, attempt, delayMs, error }),
           // A refused certificate is fatal for that server, not for the seeds not tried yet.
           shouldRetry: (error) => isRetryable(error) || (error instanceof TlsVerificationError && !ctx.ring.exhausted(skip)),
         }),
       );
     }).pipe(
       takeUntil(ctx.closing$),
-      tap({ error: (error: unknown) => this.state.next({ type: 'closed', role, error }) }),
+      tap({ error: (error: unknown) => set({ type: 'closed', role, error }) }),
       finalize(() => {
         this.live = undefined;
-        if (this.state.value.type !== 'closed') this.state.next({ type: 'closed', role });
+        if (this.state.value.type !== 'closed') set({ type: 'closed', role });
         ctx.released?.();
       }),
       share<LiveSession>({

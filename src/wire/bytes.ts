@@ -57,3 +57,8 @@ export function allocUninitialized(n: number): Uint8Array {
   const b = Buffer.allocUnsafeSlow(n);
   return new Uint8Array(b.buffer, b.byteOffset, n);
 }
+
+/** A command or type code as people read it in the protocol notes: `0x0a`. */
+export function hexCode(n: number): string {
+  return `0x${n.toString(16).padStart(2, '0')}`;
+}

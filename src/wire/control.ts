@@ -30,10 +30,6 @@ export function commandOf(frame: Pick<Frame, 'batchId'>): number {
   return Number(frame.batchId & 0xffn);
 }
 
-export function isErrorResponse(frame: Frame): boolean {
-  return frameKind(frame) === 'control' && commandOf(frame) === Command.ERROR_RESPONSE;
-}
-
 const COMMAND_NAMES = new Map<number, string>(Object.entries(Command).map(([name, code]) => [code, name]));
 
 /** `CREATE_TOPIC` for 0x10: for messages that say what was tried. */

@@ -2,7 +2,8 @@
  * Regression tests for bugs the chaos harness led to, each as the smallest test that showed it.
  */
 import { firstValueFrom, take, timeout, toArray } from 'rxjs';
-import { Lance, createTopic$, nextConsumerRole } from '../../src/index';
+import { Lance, createTopic$ } from '../../src/index';
+import { nextConsumerRole } from '../../src/rx/consumer/role';
 import { LanceServer } from '../../src/testing';
 
 const opts = { keepaliveMs: 0, requestTimeoutMs: 2_000, reconnect: { baseMs: 10, maxMs: 50 } };

@@ -19,7 +19,7 @@ let compiled: string;
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'lnc-offsets-crash-'));
-  compiled = join(transpileSrc(join(work, 'build')), 'offsets/index.js');
+  compiled = join(transpileSrc(join(work, 'build')), 'offsets/file-offset-store.js');
 });
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });

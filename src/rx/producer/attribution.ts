@@ -42,10 +42,6 @@ export class InFlightWindow {
     return this.batches.length;
   }
 
-  get pendingErrors(): number {
-    return this.errors.length;
-  }
-
   oldest(): Batch | undefined {
     return this.batches.peek();
   }

@@ -27,6 +27,7 @@ import { FramePool } from './frame-pool.js';
 import { HEADER_SIZE } from '../../wire/constants.js';
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
 import { Counters, type ProducerStats } from './stats.js';
+import { errorFields } from '../logger.js';
 import { SendWindow } from './send-window.js';
 
 const EMPTY = new Uint8Array(0);
@@ -488,6 +489,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
 
   private fail(b: Batch, error: LanceError): void {
     this.counters.recordsFailed += b.count;
+    this.options.logger.warn('lnc-client: batch failed', { topicId: b.topicId, records: b.count, attempts: b.attempts, ...errorFields(error) });
     const failure: ProduceFailure = { type: 'failed', topicId: b.topicId, firstSeq: b.firstSeq, count: b.count, error };
     if (b.ticket?.unobserved) this.unobservedFailures.note(error);
     this.failures.note(error);

@@ -5,6 +5,7 @@
 import { DEFAULT_MAX_PAYLOAD } from '../../wire/constants.js';
 import { InvalidArgumentError } from '../../wire/errors.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../options.js';
+import { type Logger, SILENT_LOGGER } from '../logger.js';
 
 /** What the Rx face's `next()` does with a record when `bufferMemory` is full. */
 export type OnFullPolicy =
@@ -81,6 +82,8 @@ export interface ProducerOptions {
    * is acked. `false`: classic batching, frames of `batchSize` cut after `lingerMs`.
    */
   readonly flushWhenIdle?: boolean;
+  /** Failed batches are logged here (warn). `Lance.producer()` passes the core's logger. Default silent. */
+  readonly logger?: Logger;
 }
 
 export type ResolvedProducerOptions = Required<ProducerOptions>;
@@ -109,6 +112,7 @@ export const PRODUCER_DEFAULTS: Omit<ResolvedProducerOptions, 'closeTimeoutMs' |
   retryBackoffMs: 100,
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD,
   flushWhenIdle: true,
+  logger: SILENT_LOGGER,
 };
 
 export function resolveProducerOptions(o: ProducerOptions = {}): ResolvedProducerOptions {
