@@ -11,7 +11,7 @@ import { DEFAULT_MAX_PAYLOAD } from '../../wire/constants.js';
 import { InvalidRecordError } from '../../wire/errors.js';
 import { decompressRecords } from '../../wire/record-envelope.js';
 import { RecordType, TLV_HEADER_SIZE } from '../../wire/tlv.js';
-import { ConsumedRecord } from './consumed-record.js';
+import { ConsumedRecord, RecordSource, UnwrappedRecord } from './consumed-record.js';
 
 export interface AssemblerOptions {
   /** A declared value length above this means the offset is not on a record boundary. Default 16 MiB. */
@@ -64,6 +64,42 @@ export class RecordAssembler {
     return this.tailBuf.length - this.tailLength;
   }
 
+  /**
+   * What `missingBytes` will be once `data` is pushed, without pushing it: a walk over the record
+   * headers only (no records built, nothing copied), so the next Fetch can be sized and sent before
+   * this one is parsed. A header that `push` will refuse (misaligned) counts as 0: `push` throws then.
+   */
+  missingAfter(data: Uint8Array): number {
+    const n = data.length;
+    let p = 0;
+    if (this.tailLength > 0) {
+      let rest: number;
+      if (this.tailBuf === undefined) {
+        const h = TLV_HEADER_SIZE - this.tailLength;
+        if (n < h) return h - n;
+        // The value length is header bytes 1..4, split between the held header and `data`.
+        const at = (i: number): number => (i < this.tailLength ? this.header[i]! : data[i - this.tailLength]!);
+        const len = (at(1) | (at(2) << 8) | (at(3) << 16)) + at(4) * 0x1000000;
+        if (len > this.max) return 0;
+        p = h;
+        rest = len;
+      } else {
+        rest = this.tailBuf.length - this.tailLength;
+      }
+      if (n - p < rest) return rest - (n - p);
+      p += rest;
+    }
+    const max = this.max;
+    while (n - p >= TLV_HEADER_SIZE) {
+      const len = (data[p + 1]! | (data[p + 2]! << 8) | (data[p + 3]! << 16)) + data[p + 4]! * 0x1000000;
+      if (len > max) return 0;
+      const end = p + TLV_HEADER_SIZE + len;
+      if (end > n) return end - n;
+      p = end;
+    }
+    return p < n ? TLV_HEADER_SIZE - (n - p) : 0;
+  }
+
   /** Forget the tail (before fetching from a record boundary again). */
   reset(): void {
     this.tailBuf = undefined;
@@ -84,17 +120,21 @@ export class RecordAssembler {
       const whole = this.tailBuf;
       if (whole === undefined || this.tailLength < whole.length) return { records: EMPTY, startOffset: base, endOffset: base };
       this.reset();
-      this.add(records, whole, 0, whole.length - TLV_HEADER_SIZE, base, 0);
+      this.add(records, new RecordSource(whole, base, 0), 0, whole.length - TLV_HEADER_SIZE);
     }
     const n = data.length;
     const max = this.max;
+    // Every record cut from `data` shares it: its header at data[q] is at base + before + q.
+    const src = new RecordSource(data, base, before);
     while (n - p >= TLV_HEADER_SIZE) {
       // readU32 inlined: this loop runs once per record.
       const len = (data[p + 1]! | (data[p + 2]! << 8) | (data[p + 3]! << 16)) + data[p + 4]! * 0x1000000;
       if (len > max) throw misaligned(base + BigInt(before + p), len, max);
       const end = p + TLV_HEADER_SIZE + len;
       if (end > n) break;
-      this.add(records, data, p, len, base, before + p);
+      const type = data[p]!;
+      if (type !== RecordType.LNC_COMPRESSED || !this.unwrap) records.push(new ConsumedRecord(type, src, p + TLV_HEADER_SIZE, len));
+      else this.add(records, src, p, len);
       p = end;
     }
     const consumed = before + p;
@@ -121,21 +161,25 @@ export class RecordAssembler {
     return i + k;
   }
 
-  /** One record at `buf[p]` (header included), or the records of an envelope. */
-  private add(out: ConsumedRecord[], buf: Uint8Array, p: number, len: number, base: bigint, rel: number): void {
+  /** One record at `src.buf[p]` (header included), or the records of an envelope. */
+  private add(out: ConsumedRecord[], src: RecordSource, p: number, len: number): void {
+    const buf = src.buf;
     const type = buf[p]!;
     if (type !== RecordType.LNC_COMPRESSED || !this.unwrap) {
-      out.push(new ConsumedRecord(type, buf, p + TLV_HEADER_SIZE, len, base, rel, rel + TLV_HEADER_SIZE + len));
+      out.push(new ConsumedRecord(type, src, p + TLV_HEADER_SIZE, len));
       return;
     }
     const inner = decompressRecords(buf.subarray(p + TLV_HEADER_SIZE, p + TLV_HEADER_SIZE + len), this.max);
+    const at = src.base + BigInt(p + src.delta);
+    const after = at + BigInt(TLV_HEADER_SIZE + len);
+    const innerSrc = new RecordSource(inner, 0n, 0);
     let q = 0;
     while (q < inner.length) {
       if (inner.length - q < TLV_HEADER_SIZE) throw new InvalidRecordError('compressed envelope ends inside a record header');
       const l = readU32(inner, q + 1);
       const end = q + TLV_HEADER_SIZE + l;
       if (end > inner.length) throw new InvalidRecordError('compressed envelope ends inside a record');
-      out.push(new ConsumedRecord(inner[q]!, inner, q + TLV_HEADER_SIZE, l, base, rel, end < inner.length ? rel : rel + TLV_HEADER_SIZE + len));
+      out.push(new UnwrappedRecord(inner[q]!, innerSrc, q + TLV_HEADER_SIZE, l, at, end < inner.length ? at : after));
       q = end;
     }
   }
