@@ -10,6 +10,7 @@
  */
 import { EMPTY, Observable, ReplaySubject, Subject, catchError, defer, exhaustMap, filter, map, merge, retry, startWith, switchMap, take, throwError, throwIfEmpty, timeout, timer } from 'rxjs';
 import { type Health, summarizeHealth } from './health.js';
+import { errorFields } from './logger.js';
 import { ClosedError, ConnectionError, ForwardFailedError, NotLeaderError } from '../wire/errors.js';
 import { commandName } from '../wire/control.js';
 import { Deadline } from './deadline.js';
@@ -177,7 +178,7 @@ export class Lance {
       consumeTopic(
         this.session$(nextConsumerRole()),
         id,
-        { requestTimeoutMs: this.options.requestTimeoutMs, ...options, ...(from === undefined ? {} : { from }) },
+        { requestTimeoutMs: this.options.requestTimeoutMs, logger: this.options.logger, ...options, ...(from === undefined ? {} : { from }) },
         this.options.scheduler,
       ),
     );
@@ -324,6 +325,13 @@ export class Lance {
             if (!(err instanceof ForwardFailedError || err instanceof NotLeaderError) || n > requestRetries) return throwError(() => err);
             d.lastError = err;
             const wait = backoffDelay(n, reconnect);
+            this.options.logger.info('lnc-client: cluster in transition, retrying the request', {
+              command: what,
+              attempt: n,
+              delayMs: Math.round(wait),
+              ...(err instanceof NotLeaderError && err.leaderAddr !== undefined ? { leader: err.leaderAddr } : {}),
+              ...errorFields(err),
+            });
             return d.exceededBy(wait) ? throwError(() => d.error()) : merge(timer(wait, scheduler), this.closed$);
           },
         }),

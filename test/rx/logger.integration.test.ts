@@ -1,6 +1,6 @@
 /** Issue 16 bullet 1: the logger hook — connection events and failed batches, never the token. */
 import { firstValueFrom, filter } from 'rxjs';
-import { Lance, ProducerConfig, Producer, createTopic$, type LanceOptions, type Logger } from '../../src/index';
+import { Lance, MemoryOffsetStore, ProducerConfig, Producer, createTopic$, type LanceOptions, type Logger } from '../../src/index';
 import { LanceServer } from '../../src/testing';
 
 type Line = { level: string; message: string; fields: Record<string, unknown> | undefined };
@@ -76,6 +76,38 @@ describe('the logger hook', () => {
       p.next('lost');
       await expect(p.flush()).rejects.toMatchObject({ code: 'TOPIC_NOT_FOUND' });
       expect(lines.some((l) => l.message === 'lnc-client: batch failed')).toBe(true);
+    } finally {
+      await lance.close();
+      await server.stop();
+    }
+  });
+
+  it('logs a NOT_LEADER retry (info), a CatchingUp wait (warn) and commits (debug)', async () => {
+    const server = await LanceServer.start({ groupCommitMs: 0 });
+    const { logger, lines } = capture();
+    const lance = new Lance({ servers: [server.address], logger, reconnect: fast });
+    try {
+      const topic = await firstValueFrom(createTopic$(lance, 'logged-consume'));
+      server.faults.notLeader(null, { admin: 1 });
+      await firstValueFrom(createTopic$(lance, 'logged-after-not-leader'));
+      expect(lines).toContainEqual(expect.objectContaining({ level: 'info', message: 'lnc-client: cluster in transition, retrying the request', fields: expect.objectContaining({ attempt: 1, errorCode: 'NOT_LEADER' }) }));
+
+      const producer = lance.producer(topic.id);
+      producer.next('a record');
+      await producer.flush();
+      server.faults.catchingUp(1, { serverOffset: 0n });
+      const store = new MemoryOffsetStore();
+      // Not take(1): a batch during whose delivery the stream ends is (rightly) never committed.
+      let got!: () => void;
+      const delivered = new Promise<void>((r) => (got = r));
+      const sub = lance.topic$(topic.id, undefined, { offsetStore: store, consumerName: 'c', catchingUpDelayMs: 10, autoCommitIntervalMs: 1 }).subscribe(() => got());
+      await delivered;
+      await new Promise((r) => setTimeout(r, 20));
+      sub.unsubscribe();
+      expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'lnc-client: server is behind the requested offset (CatchingUp), waiting', fields: expect.objectContaining({ topicId: topic.id, stalls: 1 }) }));
+      expect(lines).toContainEqual(expect.objectContaining({ level: 'debug', message: 'lnc-client: committing offset', fields: expect.objectContaining({ topicId: topic.id }) }));
+      expect(() => JSON.stringify(lines.map((l) => l.fields))).not.toThrow(); // no bigint in fields
+      producer.complete();
     } finally {
       await lance.close();
       await server.stop();

@@ -39,6 +39,7 @@ import {
 } from './options.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../options.js';
 import { processedPrefix } from './batch-progress.js';
+import { SILENT_LOGGER } from '../logger.js';
 import { pullLoop } from './pull-loop.js';
 import type { RecordBatch } from './record-batch.js';
 import { SeekPosition, toSeekPosition } from './seek-position.js';
@@ -69,6 +70,7 @@ export function consumeTopic(
   const autoCommitMs = options.autoCommitIntervalMs ?? DEFAULT_AUTO_COMMIT_INTERVAL_MS;
   const prefetch = options.prefetch ?? DEFAULT_PREFETCH;
   if (prefetch !== 0 && prefetch !== 1) throw new InvalidArgumentError(`prefetch must be 0 or 1, got ${String(prefetch)}`);
+  const logger = options.logger ?? SILENT_LOGGER;
   const store = options.offsetStore;
   if (store && consumerId === undefined) {
     throw new InvalidArgumentError('an offsetStore needs a consumerId or a consumerName');
@@ -118,6 +120,8 @@ export function consumeTopic(
           catchingUp<RecordBatch>({
             delayMs: options.catchingUpDelayMs ?? 5_000,
             maxStalls: options.catchingUpMaxStalls ?? 3,
+            onCatchingUp: ({ serverOffset, stalls }) =>
+              logger.warn('lnc-client: server is behind the requested offset (CatchingUp), waiting', { topicId, serverOffset: String(serverOffset), stalls }),
             scheduler,
           }),
           retryWithBackoff<RecordBatch>({ ...options.backoff, shouldRetry: retryable, scheduler }),
@@ -126,7 +130,10 @@ export function consumeTopic(
     );
     if (!commit || autoCommitMs === false) return batches;
     return batches.pipe(
-      autoCommit((b: RecordBatch) => commit(b.endOffset), {
+      autoCommit((b: RecordBatch) => {
+        logger.debug('lnc-client: committing offset', { topicId, offset: String(b.endOffset) });
+        return commit(b.endOffset);
+      }, {
         intervalMs: autoCommitMs,
         scheduler,
         // A batch during whose delivery the stream ended was not (fully) processed: commit only the

@@ -1,5 +1,6 @@
 import type { ObservableInput } from 'rxjs';
 import type { OffsetStore } from '../../offsets/offset-store.js';
+import type { Logger } from '../logger.js';
 import type { BackoffDelayOptions } from '../operators/backoff-delay.js';
 import type { RecordBatch } from './record-batch.js';
 import type { SeekPosition } from './seek-position.js';
@@ -63,6 +64,8 @@ export interface ConsumeOptions {
   readonly autoCommitIntervalMs?: number | false;
   /** Also send CommitOffset to the server (in-memory there; errors ignored), like the Rust client. Default false. */
   readonly serverCommit?: boolean;
+  /** CatchingUp waits (warn) and commits (debug) are logged here; `lance.topic$` passes the core's logger. */
+  readonly logger?: Logger;
   /** Receives commit failures; without it a failing commit errors the stream. */
   readonly onCommitError?: (err: unknown) => void;
 }
