@@ -64,42 +64,6 @@ export class RecordAssembler {
     return this.tailBuf.length - this.tailLength;
   }
 
-  /**
-   * What `missingBytes` will be once `data` is pushed, without pushing it: a walk over the record
-   * headers only (no records built, nothing copied), so the next Fetch can be sized and sent before
-   * this one is parsed. A header that `push` will refuse (misaligned) counts as 0: `push` throws then.
-   */
-  missingAfter(data: Uint8Array): number {
-    const n = data.length;
-    let p = 0;
-    if (this.tailLength > 0) {
-      let rest: number;
-      if (this.tailBuf === undefined) {
-        const h = TLV_HEADER_SIZE - this.tailLength;
-        if (n < h) return h - n;
-        // The value length is header bytes 1..4, split between the held header and `data`.
-        const at = (i: number): number => (i < this.tailLength ? this.header[i]! : data[i - this.tailLength]!);
-        const len = (at(1) | (at(2) << 8) | (at(3) << 16)) + at(4) * 0x1000000;
-        if (len > this.max) return 0;
-        p = h;
-        rest = len;
-      } else {
-        rest = this.tailBuf.length - this.tailLength;
-      }
-      if (n - p < rest) return rest - (n - p);
-      p += rest;
-    }
-    const max = this.max;
-    while (n - p >= TLV_HEADER_SIZE) {
-      const len = (data[p + 1]! | (data[p + 2]! << 8) | (data[p + 3]! << 16)) + data[p + 4]! * 0x1000000;
-      if (len > max) return 0;
-      const end = p + TLV_HEADER_SIZE + len;
-      if (end > n) return end - n;
-      p = end;
-    }
-    return p < n ? TLV_HEADER_SIZE - (n - p) : 0;
-  }
-
   /** Forget the tail (before fetching from a record boundary again). */
   reset(): void {
     this.tailBuf = undefined;

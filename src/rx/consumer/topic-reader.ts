@@ -87,11 +87,8 @@ export class TopicReader {
    * `maxFetchBytes` is completed by one more fetch.
    */
   get nextFetchBytes(): number {
-    return this.fetchBytesFor(this.assembler.missingBytes);
-  }
-
-  private fetchBytesFor(missing: number): number {
     const base = this.options.maxFetchBytes;
+    const missing = this.assembler.missingBytes;
     return missing > base ? Math.max(base, Math.min(missing, this.maxGrownFetch)) : base;
   }
 
@@ -141,15 +138,11 @@ export class TopicReader {
     return reply.pipe(
       mergeMap((r) => {
         const caughtUp = r.data.length === 0;
-        // A full reply says more is there (the server returns exactly max_bytes when it has them,
-        // PROTOCOL.md §2.3.11): ask for the next bytes now, before this reply is even parsed, so the
-        // server serves them while we parse and hand out this batch. Sized by a header-only walk
-        // of the reply: exactly what `nextFetchBytes` will say once it is pushed.
-        if (this.options.prefetch > 0 && r.data.length >= maxBytes) {
-          this.sendAhead(session, r.nextOffset, this.fetchBytesFor(this.assembler.missingAfter(r.data)));
-        }
         const a = this.assembler.push(r.data, from);
         this.fetchOffset = r.nextOffset;
+        // A full reply says more is there (the server returns exactly max_bytes when it has them,
+        // PROTOCOL.md §2.3.11): ask for the next bytes now, while this batch is being handled.
+        if (this.options.prefetch > 0 && r.data.length >= maxBytes) this.sendAhead(session);
         if (caughtUp) this.noteEnd(r.nextOffset);
         if (a.records.length === 0) {
           this.dirty = false; // only the tail moved, consistently with fetchOffset
@@ -170,7 +163,9 @@ export class TopicReader {
     );
   }
 
-  private sendAhead(session: Session, from: bigint, maxBytes: number): void {
+  private sendAhead(session: Session): void {
+    const from = this.fetchOffset;
+    const maxBytes = this.nextFetchBytes;
     const reply = new ReplaySubject<FetchResult>(1);
     fetchOnce(session, this.topicId, from, maxBytes, this.options.requestTimeoutMs).subscribe(reply);
     this.ahead = { session, from, maxBytes, reply };
