@@ -96,9 +96,7 @@ export class RecordAssembler {
       if (len > max) throw misaligned(base + BigInt(before + p), len, max);
       const end = p + TLV_HEADER_SIZE + len;
       if (end > n) break;
-      const type = data[p]!;
-      if (type !== RecordType.LNC_COMPRESSED || !this.unwrap) records.push(new ConsumedRecord(type, src, p + TLV_HEADER_SIZE, len));
-      else this.add(records, src, p, len);
+      this.add(records, src, p, len);
       p = end;
     }
     const consumed = before + p;
