@@ -336,7 +336,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   let maxBufferedBytes = 0;
   let heapBaseline = 0;
   let heapMax = 0;
-  let heapEnd = 0;
+  let heapEnd: number;
   const warmupMs = Math.min(3_000, o.durationMs / 4);
   const sampler = setInterval(() => {
     maxBufferedBytes = Math.max(maxBufferedBytes, producer.bufferedBytes);
