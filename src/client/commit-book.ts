@@ -92,10 +92,14 @@ export class CommitBook {
 
   /** Whether `p` settles within `ms` (on the consumer's scheduler; the timer goes either way). */
   within(p: Promise<unknown>, ms: number): Promise<boolean> {
-    if (ms === Infinity) return p.then(() => true);
+    const settled = p.then(
+      () => true,
+      () => true,
+    );
+    if (ms === Infinity) return settled;
     return new Promise<boolean>((resolve) => {
       const timer = this.scheduler.schedule(() => resolve(false), ms);
-      p.then(() => {
+      void settled.then(() => {
         timer.unsubscribe();
         resolve(true);
       });
