@@ -1,5 +1,6 @@
-import { type Observable, type SchedulerLike, EMPTY, catchError, concat, concatMap, defer, from, ignoreElements, of, repeat, tap, throwError, timer } from 'rxjs';
+import { type SchedulerLike, EMPTY, Observable, catchError, concat, concatMap, defer, from, ignoreElements, of, repeat, tap, throwError, timer } from 'rxjs';
 import { ProcessError } from '../../wire/errors.js';
+import { type ConsumeDiagnostic, type ProcessDiagnostic, consumeChannel, processChannel, traceSent, traceSettled, traced } from '../diagnostics.js';
 import { retryWithBackoff } from '../operators/retry-with-backoff.js';
 import type { Session } from '../session.js';
 import type { ProcessFn, ProcessRetryOptions } from './options.js';
@@ -41,7 +42,13 @@ export function pullLoop(
     let caughtUp = false;
     let expired = false;
     const deliver = (batch: RecordBatch): Observable<RecordBatch> => {
-      const handled = process ? concat(runProcess(process, batch, scheduler, processRetry), of(batch)) : of(batch);
+      if (consumeChannel.hasSubscribers) consumeChannel.publish(consumed(batch, session.address));
+      const tracing = processChannel.hasSubscribers;
+      const handled = process
+        ? concat(traceIf(tracing, runProcess(process, batch, scheduler, processRetry), batch, session.address), of(batch))
+        : tracing
+          ? tracedDelivery(batch, session.address)
+          : of(batch);
       // Mark delivery just before the value goes downstream, never before `process` is done.
       return handled.pipe(tap((b) => reader.delivered(b)));
     };
@@ -79,4 +86,40 @@ function runProcess(process: ProcessFn, batch: RecordBatch, scheduler: Scheduler
       ),
     ),
   );
+}
+
+function processContext(batch: RecordBatch, server: string): ProcessDiagnostic {
+  return { topicId: batch.topicId, startOffset: batch.startOffset, endOffset: batch.endOffset, records: batch.records.length, server };
+}
+
+function consumed(batch: RecordBatch, server: string): ConsumeDiagnostic {
+  return {
+    topicId: batch.topicId,
+    startOffset: batch.startOffset,
+    endOffset: batch.endOffset,
+    records: batch.records.length,
+    bytes: Number(batch.endOffset - batch.startOffset),
+    lagBytes: batch.lag,
+    server,
+  };
+}
+
+/** `process`, inside a `lnc-client:process` trace when someone listens. */
+function traceIf(on: boolean, run: Observable<never>, batch: RecordBatch, server: string): Observable<never> {
+  return on ? run.pipe(traced(processChannel, () => processContext(batch, server))) : run;
+}
+
+/**
+ * With no `process`, user code is the downstream `next`: it runs inside `subscriber.next`, so the
+ * trace spans it. (RxJS turns a throw there into an error downstream, not a throw here: the trace
+ * cannot tell it from success.)
+ */
+function tracedDelivery(batch: RecordBatch, server: string): Observable<RecordBatch> {
+  return new Observable<RecordBatch>((subscriber) => {
+    const context = processContext(batch, server);
+    traceSent(processChannel, context);
+    subscriber.next(batch);
+    traceSettled(processChannel, context);
+    subscriber.complete();
+  });
 }
