@@ -4,8 +4,8 @@
  * `flush()` and `close()` (RxJS teardown is synchronous, RX-NOTES §1.2, so draining needs them).
  */
 import type { Observable, Observer, SchedulerLike } from 'rxjs';
-import { InvalidArgumentError } from '../../wire/errors.js';
 import type { Session } from '../session.js';
+import { type Admission, assertTopicId } from './admission.js';
 import type { ProduceOutcome } from './batch.js';
 import { ProducerEngine } from './engine.js';
 import type { Lane } from './lane.js';
@@ -57,25 +57,22 @@ export function createProducer(
   options: ProducerOptions = {},
   scheduler?: SchedulerLike,
 ): RxProducer {
-  if (!Number.isInteger(topicId) || topicId <= 0 || topicId > 0xffff_ffff) {
-    throw new InvalidArgumentError(`topicId must be a u32 above 0 (topic 0 cannot be read back), got ${topicId}`);
-  }
-  const engine = new ProducerEngine(session$, options, scheduler);
-  return new LaneProducer(engine, engine.lane(topicId));
+  assertTopicId(topicId);
+  return new LaneProducer(new ProducerEngine(session$, options, scheduler), topicId);
 }
 
 class LaneProducer implements RxProducer {
   readonly acks$: Observable<ProduceOutcome>;
+  private readonly lane: Lane;
+  private readonly admission: Admission;
 
   constructor(
     private readonly engine: ProducerEngine,
-    private readonly lane: Lane,
+    readonly topicId: number,
   ) {
     this.acks$ = engine.outcomes.asObservable();
-  }
-
-  get topicId(): number {
-    return this.lane.topicId;
+    this.lane = engine.lane(topicId);
+    this.admission = engine.admission;
   }
 
   get stats(): ProducerStats {
@@ -91,7 +88,8 @@ class LaneProducer implements RxProducer {
   }
 
   next(record: ProducerRecord): void {
-    this.lane.push(record);
+    const seq = this.admission.admit(this.lane, record);
+    if (typeof seq !== 'number') this.admission.refuse(this.lane, seq);
   }
 
   error(err: unknown): void {

@@ -1,5 +1,6 @@
 /**
- * The producer engine of one connection: lanes (one per topic) feed encoded batches into a FIFO
+ * The producer engine of one connection: records come in through admission (admission.ts) into
+ * lanes (one per topic), which feed encoded batches into a FIFO
  * queue; the pump writes them to the current session up to the in-flight window; acks and errors
  * are attributed (attribution.ts); a dead session's unacked batches go back to the queue front
  * and are resent, under new batch ids, on the next session (at-least-once: the server does not
@@ -16,6 +17,7 @@ import { BackpressureError, ClosedError, ConnectionError, LanceError, TimeoutErr
 import { sealFrame } from '../../wire/frame.js';
 import type { Frame } from '../../wire/frame.js';
 import type { Session } from '../session.js';
+import { Admission } from './admission.js';
 import { InFlightWindow, type AttributionSink } from './attribution.js';
 import { type Batch, type ProduceAck, type ProduceFailure, type ProduceOutcome } from './batch.js';
 import { Deque } from './deque.js';
@@ -39,6 +41,8 @@ export class ProducerEngine implements LaneHost, AttributionSink {
   readonly options: ResolvedProducerOptions;
   readonly budget: MemoryBudget;
   readonly framePool: FramePool;
+  /** The way records come in, for every face. */
+  readonly admission: Admission;
   /** Every outcome, hot. Completes (or errors with the upstream error) once closed. */
   readonly outcomes = new Subject<ProduceOutcome>();
 
@@ -82,6 +86,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     // Large buffers: as many as bufferMemory lets be in flight at once, plus the one being packed.
     this.framePool = new FramePool(HEADER_SIZE + o.batchSize, o.maxPendingAcks, HEADER_SIZE + o.maxRequestBytes, Math.ceil(o.bufferMemory / o.maxRequestBytes) + 1);
     this.window = new SendWindow(this.options.maxPendingAcks);
+    this.admission = new Admission(this);
     this.sessionsSub = session$.subscribe({
       next: (s) => this.attach(s),
       error: (err: unknown) => this.failAll(asLanceError(err, 'connection failed')),
@@ -95,7 +100,6 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     if (lane === undefined) {
       lane = new Lane(topicId, this);
       this.lanes.set(topicId, lane);
-      if (this.state !== 'open') lane.complete();
     }
     return lane;
   }
@@ -131,7 +135,7 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     this.state = 'closing';
     this.budget.close();
     // Partial batches go out first; with a dead connection they may settle right here.
-    for (const lane of this.lanes.values()) lane.complete();
+    for (const lane of this.lanes.values()) lane.flush();
     this.closing = new Promise<void>((resolve) => {
       let deadline: Subscription | undefined;
       this.finishClose = () => {
@@ -146,16 +150,13 @@ export class ProducerEngine implements LaneHost, AttributionSink {
     return this.closing;
   }
 
-  // ---- LaneHost ------------------------------------------------------------------------------
-
+  /** Undefined while records are taken; otherwise why not (closing, closed, failed). */
   refusal(): LanceError | undefined {
     if (this.fatal !== undefined) return this.fatal;
     return this.state === 'open' ? undefined : new ClosedError('producer is closed');
   }
 
-  tryReserve(size: number): boolean {
-    return this.budget.tryReserve(size);
-  }
+  // ---- LaneHost ------------------------------------------------------------------------------
 
   isIdle(): boolean {
     return this.inflight.length === 0 && this.queue.length === 0;

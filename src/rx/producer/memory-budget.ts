@@ -69,9 +69,9 @@ export class MemoryBudget {
     return this.waiters.length + this.admitted;
   }
 
-  /** Whether `size` can ever fit. */
-  fits(size: number): boolean {
-    return size <= this.capacity;
+  /** Why `size` bytes can never fit, or undefined when they can. */
+  oversize(size: number): InvalidArgumentError | undefined {
+    return size <= this.capacity ? undefined : new InvalidArgumentError(`record of ${size} bytes exceeds bufferMemory (${this.capacity})`);
   }
 
   /** Reserves at once if there is room and nobody is waiting ahead. */
@@ -87,7 +87,8 @@ export class MemoryBudget {
    * anything that would hold the record.
    */
   refusal(size: number, timeoutMs: number, signal?: AbortSignal): LanceError | undefined {
-    if (!this.fits(size)) return new InvalidArgumentError(`record of ${size} bytes exceeds bufferMemory (${this.capacity})`);
+    const oversize = this.oversize(size);
+    if (oversize !== undefined) return oversize;
     if (signal?.aborted) return new AbortedError('send aborted', { cause: signal.reason });
     if (this.waiting === 0 && this.used + size <= this.capacity) return undefined;
     // The first waiter always may wait (else a waiting budget below one record would refuse all).
