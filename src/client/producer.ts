@@ -15,15 +15,14 @@
  * await producer.send(1, 'hello');
  * await producer.close();
  */
-import type { Logger } from '../rx/logger.js';
-import type { Observable, SchedulerLike } from 'rxjs';
-import { type Drainable, Lance } from '../rx/lance.js';
+import type { Observable } from 'rxjs';
+import { Lance } from '../rx/lance.js';
 import type { LanceOptions } from '../rx/options.js';
 import { toPromise } from '../rx/abort.js';
 import type { Admission, Receipt } from '../rx/producer/admission.js';
-import type { Session } from '../rx/session.js';
-import { ProducerEngine } from '../rx/producer/engine.js';
+import type { ProducerEngine } from '../rx/producer/engine.js';
 import type { ProduceAck, ProduceOutcome } from '../rx/producer/batch.js';
+import { type ProducerHost, engineOn } from '../rx/producer/producer-host.js';
 import type { ProducerRecord } from '../rx/producer/records.js';
 import type { ProducerStats } from '../rx/producer/stats.js';
 import { nextProducerRole } from '../rx/producer/roles.js';
@@ -33,14 +32,6 @@ import { asyncDispose } from '../rx/dispose.js';
 export interface SendOptions {
   /** Aborts the wait for buffer room (AbortedError); a record already taken is not recalled. */
   readonly signal?: AbortSignal;
-}
-
-/** What a Producer needs from the core: a `Lance`, or a stand-in in tests. */
-export interface ProducerHost {
-  session$(role: string): Observable<Session>;
-  readonly options: { readonly scheduler: SchedulerLike; readonly logger?: Logger };
-  /** Lets the host's own close() drain this producer (`Lance.adopt`). */
-  adopt?(d: Drainable): () => void;
 }
 
 export interface ProducerConnectOptions {
@@ -56,12 +47,11 @@ const seqOf: Receipt<number> = (_lane, seq) => seq;
 
 export class Producer {
   private readonly engine: ProducerEngine;
-  private readonly forget: () => void;
   private readonly admission: Admission;
 
   /**
-   * Wraps an existing core (shared: `close()` leaves it open). Prefer `Producer.connect`.
-   * `role` names this producer's own socket.
+   * Wraps an existing core (shared: `close()` leaves it open, and the core's own close() drains
+   * this producer). Prefer `Producer.connect`. `role` names this producer's own socket.
    */
   constructor(
     readonly lance: ProducerHost,
@@ -69,8 +59,7 @@ export class Producer {
     readonly role: string = nextProducerRole(),
     private readonly ownsLance = false,
   ) {
-    this.engine = new ProducerEngine(lance.session$(role), { ...config.toProducerOptions(), logger: lance.options.logger }, lance.options.scheduler);
-    this.forget = lance.adopt?.(this) ?? (() => undefined);
+    this.engine = engineOn(lance, role, { ...config.toProducerOptions(), logger: lance.options.logger });
     this.admission = this.engine.admission;
   }
 
@@ -165,11 +154,11 @@ export class Producer {
    * Sends partial batches, waits up to `timeoutMs` (default `closeTimeoutMs`: min(10 s,
    * `requestTimeoutMs`)) for acks, fails the rest with ClosedError, then closes the connection.
    * Every `send()` promise is settled when it resolves. Rejects with the first failure of a
-   * `sendAsync` record not reported by `flush()`. A shared `Lance`'s `close()` runs this too.
+   * `sendAsync` record not reported by `flush()`. A shared `Lance`'s `close()` drains this
+   * producer too, and leaves its failures for this call to report.
    */
   async close(options: { readonly timeoutMs?: number } = {}): Promise<void> {
-    this.forget();
-    await this.engine.close(options.timeoutMs);
+    await this.engine.close(options);
     if (this.ownsLance && this.lance instanceof Lance) await this.lance.close();
     this.throwUnobserved();
   }

@@ -10,7 +10,9 @@ import type { ProduceOutcome } from './batch.js';
 import { ProducerEngine } from './engine.js';
 import type { Lane } from './lane.js';
 import type { ProducerOptions } from './options.js';
+import { type ProducerHost, engineOn } from './producer-host.js';
 import type { ProducerRecord } from './records.js';
+import { nextProducerRole } from './roles.js';
 import type { ProducerStats } from './stats.js';
 
 export interface RxProducer extends Observer<ProducerRecord> {
@@ -61,6 +63,12 @@ export function createProducer(
   return new LaneProducer(new ProducerEngine(session$, options, scheduler), topicId);
 }
 
+/** `createProducer` on a new `producer:<n>` connection of `host`, drained by the host's close(). */
+export function hostedProducer(host: ProducerHost, topicId: number, options: ProducerOptions): RxProducer {
+  assertTopicId(topicId);
+  return new LaneProducer(engineOn(host, nextProducerRole(), options), topicId);
+}
+
 class LaneProducer implements RxProducer {
   readonly acks$: Observable<ProduceOutcome>;
   private readonly lane: Lane;
@@ -93,7 +101,7 @@ class LaneProducer implements RxProducer {
   }
 
   error(err: unknown): void {
-    void this.engine.close(undefined, { error: err });
+    void this.engine.close({}, { error: err });
   }
 
   complete(): void {
@@ -109,6 +117,6 @@ class LaneProducer implements RxProducer {
   }
 
   close(options: { readonly timeoutMs?: number } = {}): Promise<void> {
-    return this.engine.close(options.timeoutMs);
+    return this.engine.close(options);
   }
 }

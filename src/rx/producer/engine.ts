@@ -127,9 +127,10 @@ export class ProducerEngine implements LaneHost, SenderHost {
    * `timeoutMs`, then fails what is left with `ClosedError` and lets go of the session.
    * Always resolves; every record's outcome is settled by then.
    */
-  close(timeoutMs: number = this.options.closeTimeoutMs, upstreamError?: { error: unknown }): Promise<void> {
+  close(options: { readonly timeoutMs?: number } = {}, upstreamError?: { error: unknown }): Promise<void> {
     if (upstreamError !== undefined && this.upstreamError === undefined) this.upstreamError = upstreamError;
     if (this.closing !== undefined) return this.closing;
+    const timeoutMs = options.timeoutMs ?? this.options.closeTimeoutMs;
     this.state = 'closing';
     this.budget.close();
     // Partial batches go out first; with a dead connection they may settle right here.
