@@ -11,6 +11,14 @@ export type { LanceOptions, ReconnectOptions } from './rx/options.js';
 export type { ConnectionState } from './rx/state.js';
 export type { Logger } from './rx/logger.js';
 export type { Health } from './rx/health.js';
+export {
+  DIAGNOSTICS_CHANNELS,
+  type ConnectionDiagnostic,
+  type ConsumeDiagnostic,
+  type ProcessDiagnostic,
+  type ProduceDiagnostic,
+  type RequestDiagnostic,
+} from './rx/diagnostics.js';
 export { withSignal } from './rx/abort.js';
 
 // Admin calls on a Lance

@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '../wire/errors.js';
  * The offset is the **byte offset of the next record to read** (the `next_offset` of the last fetch
  * whose records were fully processed), so resuming means fetching from exactly the stored value; it
  * is a u64 (`bigint`). A store holds no opinion on ordering: `save` overwrites, even with a smaller
- * value, because seeking back is legitimate and retention can shift offsets down (PROTOCOL §2.3.11).
+ * value, because seeking back is legitimate and retention can shift offsets down (PROTOCOL.md §2.3.11).
  *
  * Calls on one key made without awaiting in between take effect in call order; `load` sees every
  * `save` that was called before it. After `close()` resolves every method rejects with `ClosedError`.

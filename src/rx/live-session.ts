@@ -9,13 +9,14 @@ import { hexCode } from '../wire/bytes.js';
 import { type SchedulerLike, type Subscriber, type Subscription, Observable, Subject } from 'rxjs';
 import type { Transport } from '../transport/types.js';
 import { Command } from '../wire/constants.js';
-import { commandOf, encodeControl, encodeKeepalive, frameKind } from '../wire/control.js';
+import { commandName, commandOf, encodeControl, encodeKeepalive, frameKind } from '../wire/control.js';
 import { ConnectionError, LanceError, NotLeaderError, TimeoutError } from '../wire/errors.js';
 import { errorFromServerText } from '../wire/classify.js';
 import type { Frame } from '../wire/frame.js';
 import { fromUtf8 } from '../wire/bytes.js';
 import { FETCH_REQUEST_SIZE, FETCH_RESPONSE_HEADER, decodeFetch, encodeFetch } from '../wire/payloads/fetch.js';
 import { idleKeepalive } from './operators/idle-keepalive.js';
+import { requestChannel, traced } from './diagnostics.js';
 import type { RequestOptions, Session } from './session.js';
 import { toPromise } from './abort.js';
 
@@ -92,12 +93,14 @@ export class LiveSession implements Session {
    * discarded) so the FIFO stays aligned.
    */
   request$(command: number, payload?: Uint8Array, timeoutMs = this.init.requestTimeoutMs): Observable<Frame> {
-    return new Observable<Frame>((subscriber) => {
+    const call$ = new Observable<Frame>((subscriber) => {
       if (this.failure) return subscriber.error(this.failure);
       const bytes = encodeControl(command, command === Command.FETCH ? this.fitFetch(payload) : payload);
       this.enqueue(this.requests, command, subscriber, timeoutMs, `no reply to command ${hexCode(command)} from ${this.address} within ${timeoutMs} ms`);
       this.init.transport.write(bytes);
     });
+    if (!requestChannel.hasSubscribers) return call$;
+    return call$.pipe(traced(requestChannel, () => ({ command: commandName(command), code: command, server: this.address })));
   }
 
   /** Round trip of one Keepalive, in ms (performance.now). A missing echo kills the session. */

@@ -27,6 +27,7 @@ import type { ServerRing } from './server-ring.js';
 import type { SessionRole } from './session.js';
 import type { ConnectionState } from './state.js';
 import { logConnectionState } from './logger.js';
+import { type ConnectionDiagnostic, connectionChannel } from './diagnostics.js';
 
 export interface RoleContext {
   readonly options: ResolvedOptions;
@@ -56,6 +57,7 @@ export class RoleConnection {
     const set = (s: ConnectionState): void => {
       this.state.next(s);
       logConnectionState(options.logger, s);
+      if (connectionChannel.hasSubscribers) connectionChannel.publish({ role, state: s } satisfies ConnectionDiagnostic);
       ctx.changed?.();
     };
 

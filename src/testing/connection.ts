@@ -34,34 +34,18 @@ import type { GroupCommitter } from './group-commit.js';
 import { control } from './handlers/control.js';
 import type { ConnectionState, HandlerContext } from './handlers/context.js';
 import { ingest } from './handlers/ingest.js';
+import { ReadBuffer, type ConnectionStats } from './read-buffer.js';
 import { ackFrames, errorFrame, KEEPALIVE_FRAME } from './replies.js';
+
+export type { ConnectionStats } from './read-buffer.js';
 
 /** A client that does not read its replies stops being read once this much is queued (TCP-level backpressure, §6.4). */
 const WRITE_BACKLOG_LIMIT = 4 * 1024 * 1024;
-/** The server's read buffer at the start, and what it shrinks back to (`INITIAL_BUFFER_SIZE`, §1.4). */
-export const READ_BUFFER_SIZE = 256 * 1024;
-/** The buffer shrinks back once it is larger than this (and holds less than `READ_BUFFER_SIZE`). */
-const SHRINK_ABOVE = 4 * READ_BUFFER_SIZE;
-/** Bytes received but not yet read that we hold before pausing the socket (our stand-in for the kernel's receive buffer). */
-const INBOX_LIMIT = 1024 * 1024;
-
 export interface ConnectionHost {
   readonly ctx: HandlerContext;
   readonly committer: GroupCommitter;
   readonly maxPayloadSize: number;
   connectionClosed(conn: Connection): void;
-}
-
-/** What one connection's read cycle has done so far (`LanceServer.connectionStats()`). */
-export interface ConnectionStats {
-  /** Reads taken (one per cycle of §6.2). */
-  readonly reads: number;
-  /** Bytes taken by the last read. */
-  readonly lastReadBytes: number;
-  /** Size of the read buffer now. */
-  readonly readBufferBytes: number;
-  /** Largest size the read buffer has had. */
-  readonly peakReadBufferBytes: number;
 }
 
 export class Connection {
@@ -80,15 +64,10 @@ export class Connection {
   private peerEnded = false;
   /** Ack batches held back by `withholdAcks()` / `stallAcks()`, oldest first. */
   private held: Buffer[] = [];
-  /** Received, not yet read (§6.2 step 1). */
-  private inbox: Buffer[] = [];
-  private inboxBytes = 0;
+  /** Received, not yet read (§6.2 step 1), and the read buffer's size. */
+  private readonly buffer = new ReadBuffer(this.reader);
   private inboxPaused = false;
   private readScheduled: NodeJS.Immediate | undefined;
-  private capacity = READ_BUFFER_SIZE;
-  private peakCapacity = READ_BUFFER_SIZE;
-  private reads = 0;
-  private lastReadBytes = 0;
 
   constructor(
     readonly socket: Socket,
@@ -110,8 +89,7 @@ export class Connection {
       socket.once('close', () => {
         this.closing = true;
         this.held = [];
-        this.inbox = [];
-        this.inboxBytes = 0;
+        this.buffer.clear();
         if (this.readScheduled !== undefined) clearImmediate(this.readScheduled);
         this.readScheduled = undefined;
         host.connectionClosed(this);
@@ -121,19 +99,13 @@ export class Connection {
   }
 
   get stats(): ConnectionStats {
-    return {
-      reads: this.reads,
-      lastReadBytes: this.lastReadBytes,
-      readBufferBytes: this.capacity,
-      peakReadBufferBytes: this.peakCapacity,
-    };
+    return this.buffer.stats;
   }
 
   private onData(chunk: Buffer): void {
     if (this.closing || chunk.length === 0) return;
-    this.inbox.push(chunk);
-    this.inboxBytes += chunk.length;
-    if (this.inboxBytes >= Math.max(INBOX_LIMIT, this.capacity) && !this.inboxPaused) {
+    this.buffer.receive(chunk);
+    if (this.buffer.full && !this.inboxPaused) {
       this.inboxPaused = true;
       this.socket.pause();
     }
@@ -154,26 +126,19 @@ export class Connection {
   /** One cycle of §6.2: one read, every complete frame of the buffer, then the read's acks once durable. */
   private read(): void {
     if (this.closing || this.awaitingDurable || this.stalled || this.waitingDrain) return;
-    const { reader, host, socket } = this;
-    if (this.inboxBytes === 0) {
+    const { reader, buffer, host, socket } = this;
+    if (buffer.empty) {
       if (this.peerEnded) this.drop('graceful'); // read() returned 0
       return;
     }
-    // `fn ensure_buffer_capacity`: a full buffer grows to fit its head frame before the read.
-    if (reader.occupancy >= this.capacity) this.grow(reader.headFrameSize());
-    const n = Math.min(this.inboxBytes, this.capacity - reader.occupancy);
-    if (n <= 0) return; // cannot happen: a full buffer holds an incomplete head frame larger than it, and just grew
-    this.takeFromInbox(n);
-    this.reads++;
-    this.lastReadBytes = n;
-    if (this.inboxPaused && this.inboxBytes < Math.max(INBOX_LIMIT, this.capacity)) {
+    if (buffer.read() === 0) return;
+    if (this.inboxPaused && !buffer.full) {
       this.inboxPaused = false;
       socket.resume();
     }
     // §1.4 step 1: the head frame's payload_length, checked right after the read, before its magic.
     if (reader.headOversize(host.maxPayloadSize)) return this.drop('graceful');
-    // `fn validate_and_grow_buffer`: the buffer grows to fit the head frame (taking effect at the next read).
-    this.grow(reader.headFrameSize());
+    buffer.fitHead();
     const faults = host.ctx.faults;
     const ackHeaders: Uint8Array[] = [];
     const ackOffsets: number[] = [];
@@ -184,8 +149,7 @@ export class Connection {
       for (;;) {
         const frame = reader.next();
         if (frame === undefined) break;
-        // `fn maybe_shrink_buffer`, after each consumed frame.
-        if (this.capacity > SHRINK_ABOVE && reader.occupancy < READ_BUFFER_SIZE) this.capacity = READ_BUFFER_SIZE;
+        buffer.maybeShrink();
         if (this.handle(frame)) {
           ackHeaders.push(frame.header);
           ackOffsets.push(frame.headerOffset);
@@ -211,29 +175,6 @@ export class Connection {
     }
     socket.uncork();
     this.maybeRead();
-  }
-
-  private grow(headFrameSize: number | undefined): void {
-    if (headFrameSize === undefined || headFrameSize <= this.capacity) return;
-    this.capacity = headFrameSize;
-    if (headFrameSize > this.peakCapacity) this.peakCapacity = headFrameSize;
-  }
-
-  /** Moves the first `n` received bytes into the read buffer (views, no copy). */
-  private takeFromInbox(n: number): void {
-    this.inboxBytes -= n;
-    while (n > 0) {
-      const c = this.inbox[0]!;
-      if (c.length <= n) {
-        this.inbox.shift();
-        this.reader.push(c);
-        n -= c.length;
-      } else {
-        this.reader.push(c.subarray(0, n));
-        this.inbox[0] = c.subarray(n);
-        n = 0;
-      }
-    }
   }
 
   /** Handles one frame; returns true when it is an accepted ingest that is owed an ack. */

@@ -161,9 +161,12 @@ export class Pipe {
   private wait(ms: number): void {
     // Timers may fire a little early against performance.now(); pump re-checks and waits again, so a
     // configured latency is a floor, never undershot.
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pump();
-    }, Math.max(1, Math.ceil(ms)));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.pump();
+      },
+      Math.max(1, Math.ceil(ms)),
+    );
   }
 }

@@ -205,10 +205,11 @@ export class LanceServer {
     const listener = this.options.tls
       ? tls.createServer({ ...tlsServerOptions(this.options.tls), allowHalfOpen: true })
       : net.createServer({ allowHalfOpen: true });
-    const server = this;
+    // A getter, not a value: a restart on a data directory replaces the store and so the context.
+    const currentCtx = () => this.ctx;
     const host: ConnectionHost = {
       get ctx() {
-        return server.ctx;
+        return currentCtx();
       },
       committer: this.committer,
       maxPayloadSize: this.maxPayloadSize,

@@ -17,6 +17,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   client: ['rx', 'transport', 'wire', 'offsets'],
   // The embedded server must be testable by raw sockets alone: it shares only the codec.
   testing: ['wire'],
+  // OpenTelemetry subscribes to the diagnostics channels by name; it needs their names and types only.
+  otel: ['rx'],
   cli: ['client', 'rx', 'transport', 'wire', 'offsets', 'testing'],
 };
 

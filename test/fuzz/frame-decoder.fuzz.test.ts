@@ -31,7 +31,7 @@ function run(decoder: FrameDecoder, chunks: Uint8Array[]): Outcome {
     try {
       got = decoder.push(chunk);
     } catch (err) {
-      if (!(err instanceof InvalidFrameError)) throw new Error(`untyped exception from FrameDecoder: ${String(err)}`);
+      if (!(err instanceof InvalidFrameError)) throw new Error(`untyped exception from FrameDecoder: ${String(err)}`, { cause: err });
       // Failed for good: the same error again, whatever comes next.
       expect(() => decoder.push(Uint8Array.of(0x4c))).toThrow(err);
       return { frames, error: err };

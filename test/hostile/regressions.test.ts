@@ -12,7 +12,7 @@ import { decodeFetch, encodeFetchResponse } from '../../src/wire/payloads/fetch'
 import { type HostileServer, controlReply, isCommand, settleWithin, startHostileServer } from './hostile-server';
 
 let servers: HostileServer[] = [];
-let cleanups: (() => Promise<unknown>)[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
   await Promise.all(servers.map((s) => s.close()));

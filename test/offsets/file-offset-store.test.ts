@@ -8,7 +8,7 @@ import { consumerIdFromName } from '../../src/offsets/consumer-id';
 import { FileOffsetStore } from '../../src/offsets/file-offset-store';
 import { lockOwnerForTests } from '../../src/offsets/lock-file';
 
-const MY_ID = 18044035401257023742n; // consumerIdFromName('my-consumer'), PROTOCOL §7.6
+const MY_ID = 18044035401257023742n; // consumerIdFromName('my-consumer'), PROTOCOL.md §7.6
 
 let base: string;
 beforeEach(() => {

@@ -1,7 +1,7 @@
 /**
  * The package's entry points resolve for a consumer's TypeScript under each module resolution a
  * project may use: `module: commonjs` projects (ts-jest's default, older Nest templates) resolve
- * with node10, which ignores `exports`, so `lnc-client/testing` needs `typesVersions`. Runs the
+ * with node10, which ignores `exports`, so every subpath needs `typesVersions`. Runs the
  * built package (`npm ci` builds it: `prepare`).
  */
 import { spawnSync } from 'node:child_process';
@@ -18,7 +18,7 @@ const SETTINGS = [
   { module: 'esnext', moduleResolution: 'bundler' },
 ];
 
-describe('a consumer project resolves lnc-client, lnc-client/wire and lnc-client/testing', () => {
+describe('a consumer project resolves lnc-client and its subpaths (wire, testing, otel)', () => {
   jest.setTimeout(60_000);
   let dir: string;
   beforeAll(() => {
@@ -27,7 +27,7 @@ describe('a consumer project resolves lnc-client, lnc-client/wire and lnc-client
     symlinkSync(ROOT, join(dir, 'node_modules/lnc-client'), 'dir');
     writeFileSync(
       join(dir, 'a.ts'),
-      "import { Lance, ProducerConfig } from 'lnc-client';\nimport { LanceServer } from 'lnc-client/testing';\nimport { FrameDecoder, encodeFrame } from 'lnc-client/wire';\nexport const used = [Lance, ProducerConfig, LanceServer, FrameDecoder, encodeFrame];\n",
+      "import { Lance, ProducerConfig } from 'lnc-client';\nimport { LanceServer } from 'lnc-client/testing';\nimport { FrameDecoder, encodeFrame } from 'lnc-client/wire';\nimport { instrumentLance } from 'lnc-client/otel';\nexport const used = [Lance, ProducerConfig, LanceServer, FrameDecoder, encodeFrame, instrumentLance];\n",
     );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

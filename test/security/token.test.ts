@@ -79,7 +79,7 @@ const expectNoToken = (v: unknown, what: string): void => {
 // ----- log capture --------------------------------------------------------------------------------
 
 let logged: string[] = [];
-let restore: (() => void)[] = [];
+const restore: (() => void)[] = [];
 beforeEach(() => {
   logged = [];
   for (const m of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {

@@ -179,14 +179,13 @@ describe('FaultProxy', () => {
     const proxy = await proxyTo(echo);
     const c = await connect(proxy);
     proxy.setLatency(100);
-    let t0 = performance.now();
+    const t0 = performance.now();
     c.socket.write('x');
     await c.bytes(1);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(200); // 100 ms each way
 
     proxy.setLatency(40, { jitterMs: 60, direction: 'downstream' });
     const data = pattern(20_000);
-    t0 = performance.now();
     for (let i = 0; i < data.length; i += 500) {
       c.socket.write(data.subarray(i, i + 500));
       await sleep(1);

@@ -69,7 +69,7 @@ describe('FrameDecoder properties', () => {
         const i = at % bytes.length;
         bytes[i] = bytes[i]! ^ xor;
         const d = new FrameDecoder();
-        let frames: Frame[] = [];
+        let frames: Frame[];
         try {
           frames = d.push(bytes);
         } catch (err) {

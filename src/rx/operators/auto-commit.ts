@@ -23,7 +23,7 @@ export interface AutoCommitOptions<T = unknown> {
 /**
  * Passes values through unchanged and commits the latest one at most once per `intervalMs`
  * (`auditTime`), then commits the last uncommitted value when the stream completes, errors or is
- * unsubscribed (`auditTime` alone drops it on unsubscribe: RX-NOTES §0.8). The same value
+ * unsubscribed (`auditTime` alone drops it on unsubscribe: RX-NOTES §1.6). The same value
  * (`Object.is`) is never committed twice in a row.
  *
  * It commits what was *delivered and returned from*: a value counts once the downstream `next` call

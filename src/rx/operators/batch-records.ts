@@ -20,8 +20,8 @@ export interface BatchRecordsOptions<T> {
 
 /**
  * Groups a producer's records into batches (arrays, never empty), closed by count, by bytes, or
- * `lingerMs` after the batch's first record. `bufferTime(linger, null, max)` + `filter` (RX-NOTES
- * §0.7) made byte-aware, without idle ticks (the linger timer exists only while a batch is open).
+ * `lingerMs` after the batch's first record. `bufferTime(linger, null, max)` + `filter`
+ * (RX-NOTES §1.5) made byte-aware, without idle ticks (the linger timer exists only while a batch is open).
  *
  * On complete the partial batch is emitted, then completion. On error the partial batch is also
  * emitted before the error (where `bufferTime` drops it): the records were accepted from the caller,
