@@ -67,11 +67,17 @@ export class Producer {
    * Connects to `address` (`host:port`, or several seeds) and resolves once the producer's
    * connection is up; rejects with the connection error otherwise.
    */
-  static async connect(address: string | readonly string[], config: ProducerConfig = new ProducerConfig(), options: ProducerConnectOptions = {}): Promise<Producer> {
+  static async connect(
+    address: string | readonly string[],
+    config: ProducerConfig = new ProducerConfig(),
+    options: ProducerConnectOptions = {},
+  ): Promise<Producer> {
     const servers = typeof address === 'string' ? [address] : address;
     const merged: LanceOptions = { ...config.toLanceOptions(servers), ...options.lanceOptions };
     // Extra reconnect tuning must not switch reconnecting back on.
-    const lance = new Lance(config.autoReconnect ? merged : { ...merged, reconnect: { ...merged.reconnect, maxRetries: 0 } });
+    const lance = new Lance(
+      config.autoReconnect ? merged : { ...merged, reconnect: { ...merged.reconnect, maxRetries: 0 } },
+    );
     const producer = new Producer(lance, config, nextProducerRole(), true);
     try {
       await toPromise(lance.ready$(producer.role), options.signal);
@@ -101,7 +107,9 @@ export class Producer {
   send(topicId: number, data: ProducerRecord, options: SendOptions = {}): Promise<ProduceAck> {
     const lane = this.admission.lane(topicId);
     const seq = this.admission.admit(lane, data);
-    return typeof seq === 'number' ? lane.ticketFor(seq) : this.admission.awaitRoom(lane, data, seq, options.signal, false, ticket);
+    return typeof seq === 'number'
+      ? lane.ticketFor(seq)
+      : this.admission.awaitRoom(lane, data, seq, options.signal, false, ticket);
   }
 
   /**
@@ -112,14 +120,20 @@ export class Producer {
     // The hot path of a send loop: no allocation when the record is taken at once.
     const lane = this.admission.lane(topicId);
     const seq = this.admission.admit(lane, data, true);
-    return typeof seq === 'number' ? RESOLVED : this.admission.awaitRoom(lane, data, seq, options?.signal, true, nothing);
+    return typeof seq === 'number'
+      ? RESOLVED
+      : this.admission.awaitRoom(lane, data, seq, options?.signal, true, nothing);
   }
 
   /**
    * Sends `records` in order, flushes them at once (no linger) and resolves with the ack of each
    * batch they took (one unless they exceed `batchSize`). All are validated before any is taken.
    */
-  async sendBatch(topicId: number, records: readonly ProducerRecord[], options: SendOptions = {}): Promise<ProduceAck[]> {
+  async sendBatch(
+    topicId: number,
+    records: readonly ProducerRecord[],
+    options: SendOptions = {},
+  ): Promise<ProduceAck[]> {
     const lane = this.admission.lane(topicId);
     const sizes: number[] = [];
     for (const r of records) {
@@ -131,7 +145,10 @@ export class Producer {
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
       const taken = this.admission.take(lane, r, sizes[i]!);
-      const seq = typeof taken === 'number' ? taken : await this.admission.awaitRoom(lane, r, taken, options.signal, false, seqOf);
+      const seq =
+        typeof taken === 'number'
+          ? taken
+          : await this.admission.awaitRoom(lane, r, taken, options.signal, false, seqOf);
       const p = lane.ticketFor(seq);
       if (acks[acks.length - 1] !== p) acks.push(p);
     }

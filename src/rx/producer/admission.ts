@@ -95,7 +95,10 @@ export class Admission {
     }
     const { bufferMemory, onFull } = this.host.options;
     const dropped = onFull === 'drop-newest';
-    lane.reject(new BackpressureError(`bufferMemory full (${bufferMemory} bytes): record ${dropped ? 'dropped' : 'rejected'}`), dropped);
+    lane.reject(
+      new BackpressureError(`bufferMemory full (${bufferMemory} bytes): record ${dropped ? 'dropped' : 'rejected'}`),
+      dropped,
+    );
   }
 
   /**
@@ -103,7 +106,14 @@ export class Admission {
    * in line for room (up to `maxBlockMs`, or until `signal` aborts), then takes `r` — unless the
    * producer stopped taking records meanwhile — and resolves with `receipt`.
    */
-  awaitRoom<T>(lane: Lane, r: ProducerRecord, why: LanceError | NoRoom, signal: AbortSignal | undefined, unobserved: boolean, receipt: Receipt<T | PromiseLike<T>>): Promise<T> {
+  awaitRoom<T>(
+    lane: Lane,
+    r: ProducerRecord,
+    why: LanceError | NoRoom,
+    signal: AbortSignal | undefined,
+    unobserved: boolean,
+    receipt: Receipt<T | PromiseLike<T>>,
+  ): Promise<T> {
     if (!(why instanceof NoRoom)) return Promise.reject(why);
     const size = why.size;
     return this.host.budget.reserve(size, this.host.options.maxBlockMs, signal, () => {

@@ -24,7 +24,11 @@ export class DeliveryDeadline {
   arm(): void {
     if (this.timer !== undefined || !Number.isFinite(this.limit)) return;
     const oldest = this.unsettled.oldest();
-    if (oldest !== undefined) this.timer = this.scheduler.schedule(() => this.check(), Math.max(0, this.limit - (this.scheduler.now() - oldest.createdAt)));
+    if (oldest !== undefined)
+      this.timer = this.scheduler.schedule(
+        () => this.check(),
+        Math.max(0, this.limit - (this.scheduler.now() - oldest.createdAt)),
+      );
   }
 
   stop(): void {
@@ -49,7 +53,10 @@ function deliveryTimedOut(b: Batch, limit: number): TimeoutError {
     b.attempts === 0
       ? 'it was never sent'
       : `sent ${b.attempts} time${b.attempts === 1 ? '' : 's'}, it may or may not have been written`;
-  return new TimeoutError(`batch of ${b.count} records to topic ${b.topicId} not acked within deliveryTimeoutMs (${limit} ms): ${fate}`, {
-    ...(b.lastError !== undefined ? { cause: b.lastError } : {}),
-  });
+  return new TimeoutError(
+    `batch of ${b.count} records to topic ${b.topicId} not acked within deliveryTimeoutMs (${limit} ms): ${fate}`,
+    {
+      ...(b.lastError !== undefined ? { cause: b.lastError } : {}),
+    },
+  );
 }

@@ -71,14 +71,28 @@ export class ProducerEngine implements LaneHost, SenderHost {
     const o = (this.options = resolveProducerOptions(options));
     this.budget = new MemoryBudget(o.bufferMemory, scheduler, o.maxWaitingBytes);
     // Large buffers: as many as bufferMemory lets be in flight at once, plus the one being packed.
-    this.framePool = new FramePool(HEADER_SIZE + o.batchSize, o.maxPendingAcks, HEADER_SIZE + o.maxRequestBytes, Math.ceil(o.bufferMemory / o.maxRequestBytes) + 1);
+    this.framePool = new FramePool(
+      HEADER_SIZE + o.batchSize,
+      o.maxPendingAcks,
+      HEADER_SIZE + o.maxRequestBytes,
+      Math.ceil(o.bufferMemory / o.maxRequestBytes) + 1,
+    );
     this.window = new SendWindow(o.maxPendingAcks);
     this.admission = new Admission(this);
-    const settlement = (this.settlement = new Settlement(this.unsettled, this.counters, this.budget, this.framePool, o.logger, () => this.finishClose?.()));
+    const settlement = (this.settlement = new Settlement(
+      this.unsettled,
+      this.counters,
+      this.budget,
+      this.framePool,
+      o.logger,
+      () => this.finishClose?.(),
+    ));
     this.outcomes = settlement.outcomes;
     this.failures = settlement.failures;
     this.unobservedFailures = settlement.unobservedFailures;
-    this.deliveryDeadline = new DeliveryDeadline(o.deliveryTimeoutMs, scheduler, this.unsettled, (b, err) => settlement.fail(b, err));
+    this.deliveryDeadline = new DeliveryDeadline(o.deliveryTimeoutMs, scheduler, this.unsettled, (b, err) =>
+      settlement.fail(b, err),
+    );
     this.sessionsSub = session$.subscribe({
       next: (s) => this.attach(s),
       error: (err: unknown) => this.failAll(asLanceError(err, 'connection failed')),

@@ -153,7 +153,12 @@ export class Lane {
     const count = this.open;
     const firstSeq = this.batchStart;
     const tlvBytes = this.bytes;
-    const { frame, pooled } = finishBatch(this.frame!.subarray(0, HEADER_SIZE + tlvBytes), this.pooled, this.host.options.compression, this.host.framePool);
+    const { frame, pooled } = finishBatch(
+      this.frame!.subarray(0, HEADER_SIZE + tlvBytes),
+      this.pooled,
+      this.host.options.compression,
+      this.host.framePool,
+    );
     // Reset before enqueue(): a re-entrant accept (from an outcome handler) starts a fresh batch.
     this.batchStart += count;
     this.open = 0;

@@ -10,7 +10,13 @@
  * would hold every record it ever made while the server is slow.
  */
 import { type SchedulerLike, type Subscription } from 'rxjs';
-import { AbortedError, BackpressureError, ClosedError, InvalidArgumentError, type LanceError } from '../../wire/errors.js';
+import {
+  AbortedError,
+  BackpressureError,
+  ClosedError,
+  InvalidArgumentError,
+  type LanceError,
+} from '../../wire/errors.js';
 import { Deque } from './deque.js';
 
 /** What a waiting send costs besides its record (waiter, promises, closures): tiny records count too. */
@@ -71,7 +77,9 @@ export class MemoryBudget {
 
   /** Why `size` bytes can never fit, or undefined when they can. */
   oversize(size: number): InvalidArgumentError | undefined {
-    return size <= this.capacity ? undefined : new InvalidArgumentError(`record of ${size} bytes exceeds bufferMemory (${this.capacity})`);
+    return size <= this.capacity
+      ? undefined
+      : new InvalidArgumentError(`record of ${size} bytes exceeds bufferMemory (${this.capacity})`);
   }
 
   /** Reserves at once if there is room and nobody is waiting ahead. */
@@ -110,7 +118,12 @@ export class MemoryBudget {
    * Rejects at once with `refusal()`'s error, with `BackpressureError` after `timeoutMs` without
    * room, `AbortedError` when `signal` fires, `ClosedError` on `close()`.
    */
-  reserve<T = void>(size: number, timeoutMs: number, signal?: AbortSignal, take?: () => T | PromiseLike<T>): Promise<T> {
+  reserve<T = void>(
+    size: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    take?: () => T | PromiseLike<T>,
+  ): Promise<T> {
     const refused = this.refusal(size, timeoutMs, signal);
     if (refused !== undefined) return Promise.reject(refused);
     if (this.tryReserve(size)) {
@@ -136,9 +149,24 @@ export class MemoryBudget {
     return this.enqueue<void>(0, Infinity, 0, undefined, undefined);
   }
 
-  private enqueue<T>(size: number, deadline: number, timeoutMs: number, take: (() => T | PromiseLike<T>) | undefined, signal: AbortSignal | undefined): Promise<T> {
+  private enqueue<T>(
+    size: number,
+    deadline: number,
+    timeoutMs: number,
+    take: (() => T | PromiseLike<T>) | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const w: Waiter = { size, deadline, timeoutMs, take, resolve: resolve as (v: unknown) => void, reject, done: false, cleanup: undefined };
+      const w: Waiter = {
+        size,
+        deadline,
+        timeoutMs,
+        take,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        done: false,
+        cleanup: undefined,
+      };
       if (signal) {
         const onAbort = (): void => {
           if (w.done) return;
@@ -240,7 +268,9 @@ export class MemoryBudget {
   }
 
   private blockedTooLong(timeoutMs: number): BackpressureError {
-    return new BackpressureError(`no room in bufferMemory (${this.capacity} bytes) within maxBlockMs (${timeoutMs} ms): acks are not coming back fast enough`);
+    return new BackpressureError(
+      `no room in bufferMemory (${this.capacity} bytes) within maxBlockMs (${timeoutMs} ms): acks are not coming back fast enough`,
+    );
   }
 
   private finish(w: Waiter): void {

@@ -62,7 +62,12 @@ export class Settlement {
 
   fail(b: Batch, error: LanceError): void {
     this.counters.recordsFailed += b.count;
-    this.logger.warn('lnc-client: batch failed', { topicId: b.topicId, records: b.count, attempts: b.attempts, ...errorFields(error) });
+    this.logger.warn('lnc-client: batch failed', {
+      topicId: b.topicId,
+      records: b.count,
+      attempts: b.attempts,
+      ...errorFields(error),
+    });
     const failure: ProduceFailure = { type: 'failed', topicId: b.topicId, firstSeq: b.firstSeq, count: b.count, error };
     if (b.ticket?.unobserved) this.unobservedFailures.note(error);
     this.failures.note(error);
