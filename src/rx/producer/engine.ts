@@ -13,14 +13,13 @@
  */
 import { type Observable, type SchedulerLike, type Subject, type Subscription, asyncScheduler } from 'rxjs';
 import { ClosedError, ConnectionError, type LanceError } from '../../wire/errors.js';
-import { HEADER_SIZE } from '../../wire/constants.js';
 import type { Session } from '../session.js';
 import { Admission } from './admission.js';
 import type { Batch, ProduceOutcome } from './batch.js';
 import { DeliveryDeadline } from './delivery-deadline.js';
 import { Deque } from './deque.js';
 import type { FailureLog } from './failure-log.js';
-import { FramePool } from './frame-pool.js';
+import { type FramePool, producerFramePool } from './frame-pool.js';
 import { Lane, type LaneHost } from './lane.js';
 import { MemoryBudget } from './memory-budget.js';
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
@@ -70,13 +69,7 @@ export class ProducerEngine implements LaneHost, SenderHost {
   ) {
     const o = (this.options = resolveProducerOptions(options));
     this.budget = new MemoryBudget(o.bufferMemory, scheduler, o.maxWaitingBytes);
-    // Large buffers: as many as bufferMemory lets be in flight at once, plus the one being packed.
-    this.framePool = new FramePool(
-      HEADER_SIZE + o.batchSize,
-      o.maxPendingAcks,
-      HEADER_SIZE + o.maxRequestBytes,
-      Math.ceil(o.bufferMemory / o.maxRequestBytes) + 1,
-    );
+    this.framePool = producerFramePool(o);
     this.window = new SendWindow(o.maxPendingAcks);
     this.admission = new Admission(this);
     const settlement = (this.settlement = new Settlement(
@@ -278,16 +271,7 @@ export class ProducerEngine implements LaneHost, SenderHost {
 
   private shutdown(): void {
     this.state = 'closed';
-    for (const b of this.unsettled.snapshot()) {
-      this.settlement.fail(
-        b,
-        new ClosedError(
-          b.attempts === 0
-            ? 'producer closed before this batch could be sent'
-            : 'producer closed before this batch was acknowledged: it may or may not have been written',
-        ),
-      );
-    }
+    for (const b of this.unsettled.snapshot()) this.settlement.failClosed(b);
     this.queue.drain();
     this.sender?.stop();
     this.sender = undefined;

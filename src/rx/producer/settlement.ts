@@ -5,7 +5,7 @@
  * promise) and reports the outcome on `outcomes`; failures are also kept for the next flush().
  */
 import { Subject } from 'rxjs';
-import type { LanceError } from '../../wire/errors.js';
+import { ClosedError, type LanceError } from '../../wire/errors.js';
 import { errorFields, type Logger } from '../logger.js';
 import type { Batch, ProduceAck, ProduceFailure, ProduceOutcome } from './batch.js';
 import { FailureLog } from './failure-log.js';
@@ -72,6 +72,15 @@ export class Settlement {
     if (b.ticket?.unobserved) this.unobservedFailures.note(error);
     this.failures.note(error);
     this.settle(b, failure);
+  }
+
+  /** The producer closed with `b` unsettled: a ClosedError that says whether it may have been written. */
+  failClosed(b: Batch): void {
+    const fate =
+      b.attempts === 0
+        ? 'producer closed before this batch could be sent'
+        : 'producer closed before this batch was acknowledged: it may or may not have been written';
+    this.fail(b, new ClosedError(fate));
   }
 
   rejected(topicId: number, seq: number, error: LanceError, dropped: boolean): void {
