@@ -17,8 +17,7 @@ import { fromUtf8 } from '../wire/bytes.js';
 import { FETCH_REQUEST_SIZE, FETCH_RESPONSE_HEADER, decodeFetch, encodeFetch } from '../wire/payloads/fetch.js';
 import { idleKeepalive } from './operators/idle-keepalive.js';
 import { requestChannel, traced } from './diagnostics.js';
-import type { RequestOptions, Session } from './session.js';
-import { toPromise } from './abort.js';
+import type { Session } from './session.js';
 
 export interface LiveSessionInit {
   readonly epoch: number;
@@ -83,15 +82,6 @@ export class LiveSession implements Session {
     return this.failure ? false : this.init.transport.write(frame);
   }
 
-  request(command: number, payload?: Uint8Array, options: RequestOptions = {}): Promise<Frame> {
-    return toPromise(this.request$(command, payload, options.timeoutMs), options.signal);
-  }
-
-  /**
-   * Cold: sends on subscribe, emits the reply and completes; errors with the typed server error for
-   * an ErrorResponse. Unsubscribing early abandons the request, but its reply is still awaited (and
-   * discarded) so the FIFO stays aligned.
-   */
   request$(command: number, payload?: Uint8Array, timeoutMs = this.init.requestTimeoutMs): Observable<Frame> {
     const call$ = new Observable<Frame>((subscriber) => {
       if (this.failure) return subscriber.error(this.failure);

@@ -28,22 +28,19 @@ export interface Session {
   send(frame: Uint8Array): boolean;
   readonly drain$: Observable<void>;
   /**
-   * A control request: its reply is matched FIFO with the other requests of this session (the wire
-   * has no request ids). ErrorResponse replies arrive as typed errors (`errorFromServerText`).
-   * A request that times out poisons the session: every pending request fails and the core reconnects.
+   * A control request, cold: sent on subscribe, emits the reply and completes. Its reply is matched
+   * FIFO with the other requests of this session (the wire has no request ids); ErrorResponse
+   * replies arrive as typed errors (`errorFromServerText`). Unsubscribing abandons the request, but
+   * its reply is still awaited so the FIFO stays aligned. A request that times out (default: the
+   * core's `requestTimeoutMs`) poisons the session: every pending request fails and the core reconnects.
    */
-  request(command: number, payload?: Uint8Array, options?: RequestOptions): Promise<Frame>;
+  request$(command: number, payload?: Uint8Array, timeoutMs?: number): Observable<Frame>;
   /**
    * Closes this socket. The core reconnects (the role is still in use) if `reason` is a retryable
    * LanceError or absent (then a `ConnectionError`); a non-retryable LanceError stops the role and
    * errors `session$` with it.
    */
   kill(reason?: unknown): void;
-}
-
-export interface RequestOptions {
-  readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
 }
 
 /**

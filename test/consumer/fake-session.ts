@@ -1,8 +1,9 @@
 /**
- * A scripted `Session` for marble tests. `request` returns a thenable driven by an Observable, so
- * replies arrive in TestScheduler virtual time (a real Promise would resolve outside it).
+ * A scripted `Session` for marble tests: `request$` answers with the responder's Observable, so
+ * replies arrive in TestScheduler virtual time. `thenable` does the same for Promise-typed fakes (an
+ * offset store): a real Promise would resolve outside virtual time.
  */
-import { type Observable, NEVER } from 'rxjs';
+import { type Observable, NEVER, defer, take } from 'rxjs';
 import type { Session } from '../../src/rx/session';
 import { Command, Flags } from '../../src/wire/constants';
 import type { Frame } from '../../src/wire/frame';
@@ -73,14 +74,16 @@ export function fakeSession(respond: Responder, now: () => number, opts: { epoch
     requests,
     send: () => true,
     kill: () => undefined,
-    request(command: number, payload: Uint8Array = new Uint8Array(0)) {
-      const req: LoggedRequest =
-        command === Command.FETCH
-          ? { at: now(), command, payload, offset: decodeFetch(payload).offset, maxBytes: decodeFetch(payload).maxBytes }
-          : { at: now(), command, payload };
-      requests.push(req);
-      return thenable(respond(req, requests.length - 1));
-    },
+    // Logged when sent (on subscribe), answered once, like a real request.
+    request$: (command: number, payload: Uint8Array = new Uint8Array(0)) =>
+      defer(() => {
+        const req: LoggedRequest =
+          command === Command.FETCH
+            ? { at: now(), command, payload, offset: decodeFetch(payload).offset, maxBytes: decodeFetch(payload).maxBytes }
+            : { at: now(), command, payload };
+        requests.push(req);
+        return respond(req, requests.length - 1).pipe(take(1));
+      }),
   };
 }
 

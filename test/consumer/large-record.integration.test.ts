@@ -69,9 +69,9 @@ function logFetches(s: Session, asked: number[]): Session {
     drain$: s.drain$,
     send: (f) => s.send(f),
     kill: (r) => s.kill(r),
-    request: (command, payload, o) => {
+    request$: (command, payload, timeoutMs) => {
       if (command === Command.FETCH && payload && decodeFetch(payload).offset !== U64_MAX) asked.push(decodeFetch(payload).maxBytes);
-      return s.request(command, payload, o);
+      return s.request$(command, payload, timeoutMs);
     },
   };
 }

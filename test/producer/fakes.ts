@@ -3,7 +3,7 @@
  * play the server's acks, errors and disconnects), a fake connection emitting sessions, and a
  * virtual clock to advance linger and timeouts by hand.
  */
-import { Subject, VirtualTimeScheduler } from 'rxjs';
+import { type Observable, Subject, VirtualTimeScheduler, throwError } from 'rxjs';
 import { Flags } from '../../src/wire/constants';
 import { ConnectionError } from '../../src/wire/errors';
 import { FrameDecoder } from '../../src/wire/decoder';
@@ -64,8 +64,8 @@ export class FakeSession implements Session {
     return this.writable;
   }
 
-  request(): Promise<Frame> {
-    return Promise.reject(new Error('a producer must never send control requests'));
+  request$(): Observable<Frame> {
+    return throwError(() => new Error('a producer must never send control requests'));
   }
 
   kill(reason?: unknown): void {

@@ -3,7 +3,7 @@
  * subscription, so the caller's loop decides when the next request goes out (the only backpressure
  * the protocol has: the server never pushes, §2.3.13).
  */
-import { type Observable, defer, map } from 'rxjs';
+import { type Observable, map } from 'rxjs';
 import { Command, U64_MAX } from '../../wire/constants.js';
 import { commandOf } from '../../wire/control.js';
 import { InvalidFrameError, ServerCatchingUpError } from '../../wire/errors.js';
@@ -26,9 +26,7 @@ export function fetchOnce(
   timeoutMs: number | undefined,
 ): Observable<FetchResult> {
   const payload = encodeFetch({ topicId, offset, maxBytes });
-  return defer(() => session.request(Command.FETCH, payload, timeoutMs === undefined ? {} : { timeoutMs })).pipe(
-    map((frame) => toFetchResult(frame, offset)),
-  );
+  return session.request$(Command.FETCH, payload, timeoutMs).pipe(map((frame) => toFetchResult(frame, offset)));
 }
 
 /** The topic's current end in bytes: a Fetch at the `u64::MAX` tail sentinel. */

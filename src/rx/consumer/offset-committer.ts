@@ -41,9 +41,9 @@ export function offsetCommitter(
     if (t.serverCommit) {
       const s = session();
       const payload = encodeCommitOffset({ topicId, consumerId, offset });
-      const opts = t.requestTimeoutMs === undefined ? {} : { timeoutMs: t.requestTimeoutMs };
       // Deliberately not awaited and errors dropped: the server copy is a convenience (§2.3.15).
-      s?.request(Command.COMMIT_OFFSET, payload, opts).then(undefined, () => undefined);
+      // The request ends by itself (reply, timeout or the session's end).
+      s?.request$(Command.COMMIT_OFFSET, payload, t.requestTimeoutMs).subscribe({ error: () => undefined });
     }
     return store?.save(topicId, consumerId, offset);
   };

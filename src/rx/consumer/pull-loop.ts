@@ -6,35 +6,56 @@ import type { ProcessFn, ProcessRetryOptions } from './options.js';
 import type { RecordBatch } from './record-batch.js';
 import type { TopicReader } from './topic-reader.js';
 
+export interface PullPace {
+  /** Wait before fetching again after an empty fetch (caught up). */
+  readonly pollIntervalMs: number;
+  /**
+   * Scheduler time from which a step that brought no batch ends the loop (it completes) instead of
+   * fetching again: a `poll()`'s deadline. A fetch in flight is never cut by it. `Infinity`: never.
+   */
+  readonly deadline: number;
+  readonly process: ProcessFn | undefined;
+  readonly processRetry: ProcessRetryOptions | undefined;
+}
+
+/** Emitted after a fetch that completed no record: it succeeded, with nothing to deliver. */
+export const NO_BATCH: unique symbol = Symbol('no batch');
+
 /**
- * Fetch, deliver, fetch again — on one session, forever. The next Fetch is sent only once the
- * previous batch has been handled: the step completes after the subscriber's `next` returned (and
- * after `process` completed, when given), and only then does `repeat` resubscribe. A slow consumer
- * therefore slows fetching instead of filling memory (RX-NOTES §1.3–1.4). After an empty fetch it
- * waits `pollIntervalMs`; after data it fetches again at once (no timer: a 0 ms timer costs ≥1 ms
- * per fetch in Node).
+ * Fetch, deliver, fetch again — on one session, until the deadline. The next Fetch is sent only
+ * once the previous batch has been handled: the step completes after the subscriber's `next`
+ * returned (and after `process` completed, when given), and only then does `repeat` resubscribe. A
+ * slow consumer therefore slows fetching instead of filling memory (RX-NOTES §1.3–1.4). After an
+ * empty fetch it waits `pollIntervalMs` (no longer than the deadline); after data it fetches again
+ * at once (no timer: a 0 ms timer costs ≥1 ms per fetch in Node). A fetch that brought no batch
+ * emits `NO_BATCH`, so a caller can tell a live loop from a stuck one.
  */
 export function pullLoop(
   reader: TopicReader,
   session: Session,
-  pollIntervalMs: number,
-  process: ProcessFn | undefined,
+  pace: PullPace,
   scheduler: SchedulerLike,
-  processRetry?: ProcessRetryOptions,
-): Observable<RecordBatch> {
+): Observable<RecordBatch | typeof NO_BATCH> {
+  const { pollIntervalMs, deadline, process, processRetry } = pace;
   return defer(() => {
     let caughtUp = false;
+    let expired = false;
     const deliver = (batch: RecordBatch): Observable<RecordBatch> => {
       const handled = process ? concat(runProcess(process, batch, scheduler, processRetry), of(batch)) : of(batch);
       // Mark delivery just before the value goes downstream, never before `process` is done.
       return handled.pipe(tap((b) => reader.delivered(b)));
     };
+    const again = (): Observable<unknown> => {
+      if (expired) return EMPTY; // repeat completes
+      return caughtUp ? timer(Math.min(pollIntervalMs, deadline - scheduler.now()), scheduler) : of(0);
+    };
     return reader.step(session).pipe(
       concatMap((r) => {
         caughtUp = r.caughtUp;
-        return r.batch ? deliver(r.batch) : EMPTY;
+        expired = r.batch === undefined && scheduler.now() >= deadline;
+        return r.batch ? deliver(r.batch) : of(NO_BATCH);
       }),
-      repeat({ delay: () => (caughtUp ? timer(pollIntervalMs, scheduler) : of(0)) }),
+      repeat({ delay: again }),
     );
   });
 }

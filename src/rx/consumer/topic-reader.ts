@@ -1,6 +1,6 @@
 /**
- * The consumer's cursor over one topic, shared by the Rx engine (`consumeTopic`) and the Promise
- * shell (`StandaloneConsumer`): one `step()` = one Fetch turned into a batch.
+ * The consumer's cursor over one topic, held by the `ConsumerDriver` (behind `lance.topic$()` and
+ * `StandaloneConsumer` alike): one `step()` = one Fetch turned into a batch.
  *
  * Two offsets are kept apart on purpose. `position` is where the next undelivered record starts
  * (the committable offset; it moves only when a batch is handed out). `fetchOffset` runs ahead of
