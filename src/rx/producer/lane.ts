@@ -3,8 +3,8 @@
  *
  * Per record (the hot path, after admission.ts has checked it and reserved its bytes): one TLV
  * write straight into the open batch's frame buffer. That write is the only copy of the caller's
- * bytes, and it happens before `next()`/`accept()` returns: the caller may then reuse or overwrite its buffer
- * (a common Node pattern), and the stored record is what was passed. Batching follows
+ * bytes, and it happens before `next()`/`accept()` returns: the caller may then reuse or
+ * overwrite its buffer (a common Node pattern), and the stored record is what was passed. Batching follows
  * `batchRecords` (operators/batch-records.ts), inlined over the frame: a record that would push
  * the batch past its capacity closes it first, a full batch leaves at once, a record bigger than
  * the capacity goes alone. With `flushWhenIdle` (the default) a record that finds the engine idle
