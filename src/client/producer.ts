@@ -15,35 +15,23 @@
  * await producer.send(1, 'hello');
  * await producer.close();
  */
-import type { Logger } from '../rx/logger.js';
-import type { Observable, SchedulerLike } from 'rxjs';
-import { type Drainable, Lance } from '../rx/lance.js';
+import type { Observable } from 'rxjs';
+import { Lance } from '../rx/lance.js';
 import type { LanceOptions } from '../rx/options.js';
-import type { Session } from '../rx/session.js';
 import { toPromise } from '../rx/abort.js';
-import { ProducerEngine } from '../rx/producer/engine.js';
+import type { Admission, Receipt } from '../rx/producer/admission.js';
+import type { ProducerEngine } from '../rx/producer/engine.js';
 import type { ProduceAck, ProduceOutcome } from '../rx/producer/batch.js';
-import type { Lane } from '../rx/producer/lane.js';
-import type { MemoryBudget } from '../rx/producer/memory-budget.js';
-import { type ProducerRecord, tlvSizeOf } from '../rx/producer/records.js';
+import { type ProducerHost, engineOn } from '../rx/producer/producer-host.js';
+import type { ProducerRecord } from '../rx/producer/records.js';
 import type { ProducerStats } from '../rx/producer/stats.js';
 import { nextProducerRole } from '../rx/producer/roles.js';
-import { InvalidArgumentError, type LanceError } from '../wire/errors.js';
-import { TLV_HEADER_SIZE } from '../wire/tlv.js';
 import { ProducerConfig } from './producer-config.js';
 import { asyncDispose } from '../rx/dispose.js';
 
 export interface SendOptions {
   /** Aborts the wait for buffer room (AbortedError); a record already taken is not recalled. */
   readonly signal?: AbortSignal;
-}
-
-/** What a Producer needs from the core: a `Lance`, or a stand-in in tests. */
-export interface ProducerHost {
-  session$(role: string): Observable<Session>;
-  readonly options: { readonly scheduler: SchedulerLike; readonly logger?: Logger };
-  /** Lets the host's own close() drain this producer (`Lance.adopt`). */
-  adopt?(d: Drainable): () => void;
 }
 
 export interface ProducerConnectOptions {
@@ -53,20 +41,17 @@ export interface ProducerConnectOptions {
 }
 
 const RESOLVED = Promise.resolve();
+const ticket: Receipt<Promise<ProduceAck>> = (lane, seq) => lane.ticketFor(seq);
+const nothing: Receipt<void> = () => undefined;
+const seqOf: Receipt<number> = (_lane, seq) => seq;
 
 export class Producer {
   private readonly engine: ProducerEngine;
-  private readonly forget: () => void;
-  private readonly budget: MemoryBudget;
-  /** The largest byte record `sendAsync` takes without the full check (payload limit and bufferMemory). */
-  private readonly maxValueBytes: number;
-  /** The lane of the last topic sent to (lanes live as long as the engine): no map lookup per record. */
-  private lastTopicId = -1;
-  private lastLane: Lane | undefined;
+  private readonly admission: Admission;
 
   /**
-   * Wraps an existing core (shared: `close()` leaves it open). Prefer `Producer.connect`.
-   * `role` names this producer's own socket.
+   * Wraps an existing core (shared: `close()` leaves it open, and the core's own close() drains
+   * this producer). Prefer `Producer.connect`. `role` names this producer's own socket.
    */
   constructor(
     readonly lance: ProducerHost,
@@ -74,22 +59,25 @@ export class Producer {
     readonly role: string = nextProducerRole(),
     private readonly ownsLance = false,
   ) {
-    this.engine = new ProducerEngine(lance.session$(role), { ...config.toProducerOptions(), logger: lance.options.logger }, lance.options.scheduler);
-    this.forget = lance.adopt?.(this) ?? (() => undefined);
-    this.budget = this.engine.budget;
-    const o = this.engine.options;
-    this.maxValueBytes = Math.min(o.maxPayloadBytes, o.bufferMemory) - TLV_HEADER_SIZE;
+    this.engine = engineOn(lance, role, { ...config.toProducerOptions(), logger: lance.options.logger });
+    this.admission = this.engine.admission;
   }
 
   /**
    * Connects to `address` (`host:port`, or several seeds) and resolves once the producer's
    * connection is up; rejects with the connection error otherwise.
    */
-  static async connect(address: string | readonly string[], config: ProducerConfig = new ProducerConfig(), options: ProducerConnectOptions = {}): Promise<Producer> {
+  static async connect(
+    address: string | readonly string[],
+    config: ProducerConfig = new ProducerConfig(),
+    options: ProducerConnectOptions = {},
+  ): Promise<Producer> {
     const servers = typeof address === 'string' ? [address] : address;
     const merged: LanceOptions = { ...config.toLanceOptions(servers), ...options.lanceOptions };
     // Extra reconnect tuning must not switch reconnecting back on.
-    const lance = new Lance(config.autoReconnect ? merged : { ...merged, reconnect: { ...merged.reconnect, maxRetries: 0 } });
+    const lance = new Lance(
+      config.autoReconnect ? merged : { ...merged, reconnect: { ...merged.reconnect, maxRetries: 0 } },
+    );
     const producer = new Producer(lance, config, nextProducerRole(), true);
     try {
       await toPromise(lance.ready$(producer.role), options.signal);
@@ -117,11 +105,11 @@ export class Producer {
    * Rejects with the batch's typed error (e.g. TopicNotFoundError) or ClosedError.
    */
   send(topicId: number, data: ProducerRecord, options: SendOptions = {}): Promise<ProduceAck> {
-    const lane = this.laneFor(topicId);
-    const size = this.check(lane, data);
-    if (typeof size !== 'number') return Promise.reject(size);
-    if (this.engine.budget.tryReserve(size)) return lane.ticketFor(lane.accept(data, size));
-    return this.whenRoom(size, options.signal, () => lane.ticketFor(lane.accept(data, size)));
+    const lane = this.admission.lane(topicId);
+    const seq = this.admission.admit(lane, data);
+    return typeof seq === 'number'
+      ? lane.ticketFor(seq)
+      : this.admission.awaitRoom(lane, data, seq, options.signal, false, ticket);
   }
 
   /**
@@ -129,41 +117,38 @@ export class Producer {
    * is room). A later failure of its batch is not lost: the next `flush()` or `close()` rejects with it.
    */
   sendAsync(topicId: number, data: ProducerRecord, options?: SendOptions): Promise<void> {
-    // The hot path of a send loop: no allocation, and the checks of `check()` cut to what a byte
-    // record of a valid size on an open producer needs (anything else takes the full check).
-    const lane = topicId === this.lastTopicId ? this.lastLane! : this.laneFor(topicId);
-    let size: number;
-    if (data instanceof Uint8Array && data.length <= this.maxValueBytes && this.engine.refusal() === undefined) {
-      size = TLV_HEADER_SIZE + data.length;
-    } else {
-      const checked = this.check(lane, data);
-      if (typeof checked !== 'number') return Promise.reject(checked);
-      size = checked;
-    }
-    if (this.budget.tryReserve(size)) {
-      lane.acceptUnobserved(data, size);
-      return RESOLVED;
-    }
-    return this.whenRoom(size, options?.signal, () => lane.acceptUnobserved(data, size));
+    // The hot path of a send loop: no allocation when the record is taken at once.
+    const lane = this.admission.lane(topicId);
+    const seq = this.admission.admit(lane, data, true);
+    return typeof seq === 'number'
+      ? RESOLVED
+      : this.admission.awaitRoom(lane, data, seq, options?.signal, true, nothing);
   }
 
   /**
    * Sends `records` in order, flushes them at once (no linger) and resolves with the ack of each
    * batch they took (one unless they exceed `batchSize`). All are validated before any is taken.
    */
-  async sendBatch(topicId: number, records: readonly ProducerRecord[], options: SendOptions = {}): Promise<ProduceAck[]> {
-    const lane = this.laneFor(topicId);
+  async sendBatch(
+    topicId: number,
+    records: readonly ProducerRecord[],
+    options: SendOptions = {},
+  ): Promise<ProduceAck[]> {
+    const lane = this.admission.lane(topicId);
     const sizes: number[] = [];
     for (const r of records) {
-      const size = this.check(lane, r);
+      const size = this.admission.check(r);
       if (typeof size !== 'number') throw size;
       sizes.push(size);
     }
     const acks: Promise<ProduceAck>[] = [];
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
-      const size = sizes[i]!;
-      const seq = this.engine.budget.tryReserve(size) ? lane.accept(r, size) : await this.whenRoom(size, options.signal, () => lane.accept(r, size));
+      const taken = this.admission.take(lane, r, sizes[i]!);
+      const seq =
+        typeof taken === 'number'
+          ? taken
+          : await this.admission.awaitRoom(lane, r, taken, options.signal, false, seqOf);
       const p = lane.ticketFor(seq);
       if (acks[acks.length - 1] !== p) acks.push(p);
     }
@@ -186,11 +171,11 @@ export class Producer {
    * Sends partial batches, waits up to `timeoutMs` (default `closeTimeoutMs`: min(10 s,
    * `requestTimeoutMs`)) for acks, fails the rest with ClosedError, then closes the connection.
    * Every `send()` promise is settled when it resolves. Rejects with the first failure of a
-   * `sendAsync` record not reported by `flush()`. A shared `Lance`'s `close()` runs this too.
+   * `sendAsync` record not reported by `flush()`. A shared `Lance`'s `close()` drains this
+   * producer too, and leaves its failures for this call to report.
    */
   async close(options: { readonly timeoutMs?: number } = {}): Promise<void> {
-    this.forget();
-    await this.engine.close(options.timeoutMs);
+    await this.engine.close(options);
     if (this.ownsLance && this.lance instanceof Lance) await this.lance.close();
     this.throwUnobserved();
   }
@@ -201,43 +186,8 @@ export class Producer {
 
   // ----- internals -----
 
-  private laneFor(topicId: number): Lane {
-    if (!Number.isInteger(topicId) || topicId <= 0 || topicId > 0xffff_ffff) {
-      throw new InvalidArgumentError(`topicId must be a u32 above 0 (topic 0 cannot be read back), got ${topicId}`);
-    }
-    const lane = this.engine.lane(topicId);
-    this.lastTopicId = topicId;
-    this.lastLane = lane;
-    return lane;
-  }
-
-  /** The record's size, or why it cannot be sent. */
-  private check(lane: Lane, r: ProducerRecord): number | LanceError {
-    const refusal = this.engine.refusal();
-    if (refusal !== undefined) return refusal;
-    const size = tlvSizeOf(r);
-    const o = this.engine.options;
-    if (size < 0 || size > o.maxPayloadBytes || size > o.bufferMemory || typeof r === 'object' && !(r instanceof Uint8Array) && !writable(r.type)) {
-      return lane.problem(r, size);
-    }
-    return size;
-  }
-
-  /** Waits (in line) for `size` bytes of room, then runs `take` (which takes the record) and resolves with its result. */
-  private whenRoom<T>(size: number, signal: AbortSignal | undefined, take: () => T | PromiseLike<T>): Promise<T> {
-    const { budget, options } = this.engine;
-    return budget.reserve(size, options.maxBlockMs, signal, () => {
-      // The producer may have failed or closed while this send waited.
-      const refusal = this.engine.refusal();
-      if (refusal !== undefined) throw refusal;
-      return take();
-    });
-  }
-
   private throwUnobserved(): void {
     const failures = this.engine.unobservedFailures.take();
     if (failures.length > 0) throw failures[0];
   }
 }
-
-const writable = (t: number): boolean => Number.isInteger(t) && t >= 0 && t < 0xff;

@@ -31,9 +31,8 @@ import type { ConsumeOptions } from './consumer/options.js';
 import type { RecordBatch } from './consumer/record-batch.js';
 import { nextConsumerRole } from './consumer/role.js';
 import type { SeekPosition } from './consumer/seek-position.js';
-import { createProducer, type RxProducer } from './producer/create-producer.js';
+import { hostedProducer, type RxProducer } from './producer/create-producer.js';
 import type { ProducerOptions } from './producer/options.js';
-import { nextProducerRole } from './producer/roles.js';
 import { asyncDispose } from './dispose.js';
 
 export interface CallOptions {
@@ -196,10 +195,7 @@ export class Lance {
    */
   producer(topicId: number, options: ProducerOptions = {}): RxProducer {
     if (this.closed) throw new ClosedError('the client is closed');
-    const producer = createProducer(this.session$(nextProducerRole()), topicId, { requestTimeoutMs: this.options.requestTimeoutMs, logger: this.options.logger, ...options }, this.options.scheduler);
-    const forget = this.adopt(producer);
-    producer.acks$.subscribe({ complete: forget, error: forget });
-    return producer;
+    return hostedProducer(this, topicId, { requestTimeoutMs: this.options.requestTimeoutMs, logger: this.options.logger, ...options });
   }
 
   /**

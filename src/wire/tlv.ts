@@ -101,15 +101,20 @@ function bytesOf(v: Uint8Array | string): Uint8Array {
   return typeof v === 'string' ? utf8(v) : v;
 }
 
+/** Why a record of `type` cannot be written, or undefined when it can. */
+export function writableTypeProblem(type: number): InvalidArgumentError | undefined {
+  if (Number.isInteger(type) && type >= 0 && type < RecordType.NULL) return undefined;
+  if (type !== RecordType.NULL) return new InvalidArgumentError(`record type must be a u8, got ${type}`);
+  return new InvalidArgumentError(
+    "record type 0xFF cannot be written: the Lance server's crash recovery reads 0xFF as a 7-byte " +
+      'extended header and would truncate or corrupt the log. Use another type, e.g. ' +
+      'TlvRecord.raw(new Uint8Array(0)) for an empty marker, or a user-defined type 0x80–0xFC.',
+  );
+}
+
 export function assertWritableType(type: number): void {
-  if (!Number.isInteger(type) || type < 0 || type > 0xff) throw new InvalidArgumentError(`record type must be a u8, got ${type}`);
-  if (type === RecordType.NULL) {
-    throw new InvalidArgumentError(
-      "record type 0xFF cannot be written: the Lance server's crash recovery reads 0xFF as a 7-byte " +
-        'extended header and would truncate or corrupt the log. Use another type, e.g. ' +
-        'TlvRecord.raw(new Uint8Array(0)) for an empty marker, or a user-defined type 0x80–0xFC.',
-    );
-  }
+  const problem = writableTypeProblem(type);
+  if (problem !== undefined) throw problem;
 }
 
 /** Writes one record at `o`, returns the offset after it. */

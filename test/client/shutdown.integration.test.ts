@@ -69,6 +69,16 @@ describe('Lance.close({ timeoutMs })', () => {
     expect(new TextDecoder().decode(server.topicBytes(topicId))).toContain('drained-99');
   });
 
+  it("drains a Promise Producer's engine without taking its failures: the producer's own close() still reports them", async () => {
+    const { topicId, lance } = await start();
+    const producer = new Producer(lance, new ProducerConfig());
+    await producer.send(topicId, 'warm-up');
+    await producer.sendAsync(topicId + 1000, 'to a topic that does not exist');
+    await lance.close();
+    expect(producer.stats.recordsFailed).toBe(1);
+    await expect(producer.close()).rejects.toBeInstanceOf(TopicNotFoundError);
+  });
+
   it('defaults to at most 10 s, whatever requestTimeoutMs is', () => {
     expect(resolveProducerOptions({}).closeTimeoutMs).toBe(10_000);
     expect(resolveProducerOptions({ requestTimeoutMs: 2000 }).closeTimeoutMs).toBe(2000);

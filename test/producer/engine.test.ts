@@ -214,7 +214,7 @@ describe('producer engine: error attribution (errors carry no batch id)', () => 
     const s = env.conn.connect();
     const send = (topic: number, value: string) => {
       const lane = env.engine.lane(topic);
-      lane.push(value);
+      env.engine.admission.admit(lane, value);
       lane.flush();
     };
     const failed = () => env.outcomes.filter((o) => o.type === 'failed').map((o) => (o as { topicId: number }).topicId);

@@ -67,6 +67,30 @@ describe('Producer (Promise shell) over a fake session', () => {
     await expect(good2).resolves.toMatchObject({ batchId: 2n });
   });
 
+  it("registers its engine with a host that drains: the host's close() drains it, and a closed one is forgotten", async () => {
+    const conn = new FakeConnection();
+    const drainables = new Set<{ close(options?: { timeoutMs?: number }): Promise<void> }>();
+    const host = {
+      session$: () => conn.session$,
+      options: { scheduler: new Clock() },
+      adopt: (d: { close(options?: { timeoutMs?: number }): Promise<void> }) => {
+        drainables.add(d);
+        return () => void drainables.delete(d);
+      },
+    };
+    const producer = new Producer(host, new ProducerConfig());
+    const s = conn.connect();
+    const sent = producer.send(1, 'a');
+    expect(drainables.size).toBe(1);
+    const drained = Promise.all([...drainables].map((d) => d.close()));
+    expect(await settled(drained)).toBe('pending'); // waits for the ack of what it holds
+    s.ack(1);
+    await drained;
+    await expect(sent).resolves.toMatchObject({ type: 'acked', batchId: 1n });
+    expect(drainables.size).toBe(0);
+    await expect(producer.close()).resolves.toBeUndefined();
+  });
+
   it('validates before sending: topic 0, oversize and 0xFF records', async () => {
     const { producer } = setup();
     expect(() => producer.send(0, 'x')).toThrow(InvalidArgumentError);

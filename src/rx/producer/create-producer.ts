@@ -4,13 +4,15 @@
  * `flush()` and `close()` (RxJS teardown is synchronous, RX-NOTES §1.2, so draining needs them).
  */
 import type { Observable, Observer, SchedulerLike } from 'rxjs';
-import { InvalidArgumentError } from '../../wire/errors.js';
 import type { Session } from '../session.js';
+import { type Admission, assertTopicId } from './admission.js';
 import type { ProduceOutcome } from './batch.js';
 import { ProducerEngine } from './engine.js';
 import type { Lane } from './lane.js';
 import type { ProducerOptions } from './options.js';
+import { type ProducerHost, engineOn } from './producer-host.js';
 import type { ProducerRecord } from './records.js';
+import { nextProducerRole } from './roles.js';
 import type { ProducerStats } from './stats.js';
 
 export interface RxProducer extends Observer<ProducerRecord> {
@@ -57,25 +59,28 @@ export function createProducer(
   options: ProducerOptions = {},
   scheduler?: SchedulerLike,
 ): RxProducer {
-  if (!Number.isInteger(topicId) || topicId <= 0 || topicId > 0xffff_ffff) {
-    throw new InvalidArgumentError(`topicId must be a u32 above 0 (topic 0 cannot be read back), got ${topicId}`);
-  }
-  const engine = new ProducerEngine(session$, options, scheduler);
-  return new LaneProducer(engine, engine.lane(topicId));
+  assertTopicId(topicId);
+  return new LaneProducer(new ProducerEngine(session$, options, scheduler), topicId);
+}
+
+/** `createProducer` on a new `producer:<n>` connection of `host`, drained by the host's close(). */
+export function hostedProducer(host: ProducerHost, topicId: number, options: ProducerOptions): RxProducer {
+  assertTopicId(topicId);
+  return new LaneProducer(engineOn(host, nextProducerRole(), options), topicId);
 }
 
 class LaneProducer implements RxProducer {
   readonly acks$: Observable<ProduceOutcome>;
+  private readonly lane: Lane;
+  private readonly admission: Admission;
 
   constructor(
     private readonly engine: ProducerEngine,
-    private readonly lane: Lane,
+    readonly topicId: number,
   ) {
     this.acks$ = engine.outcomes.asObservable();
-  }
-
-  get topicId(): number {
-    return this.lane.topicId;
+    this.lane = engine.lane(topicId);
+    this.admission = engine.admission;
   }
 
   get stats(): ProducerStats {
@@ -91,11 +96,12 @@ class LaneProducer implements RxProducer {
   }
 
   next(record: ProducerRecord): void {
-    this.lane.push(record);
+    const seq = this.admission.admit(this.lane, record);
+    if (typeof seq !== 'number') this.admission.refuse(this.lane, seq);
   }
 
   error(err: unknown): void {
-    void this.engine.close(undefined, { error: err });
+    void this.engine.close({}, { error: err });
   }
 
   complete(): void {
@@ -111,6 +117,6 @@ class LaneProducer implements RxProducer {
   }
 
   close(options: { readonly timeoutMs?: number } = {}): Promise<void> {
-    return this.engine.close(options.timeoutMs);
+    return this.engine.close(options);
   }
 }

@@ -6,6 +6,20 @@
  * socket: when the server answered for that batch (ack or attributed error). Frames that might
  * still sit in a socket's queue (resends, closes, lost sessions) are left to the GC.
  */
+import { HEADER_SIZE } from '../../wire/constants.js';
+import type { ResolvedProducerOptions } from './options.js';
+
+type PoolSizing = Pick<ResolvedProducerOptions, 'batchSize' | 'maxPendingAcks' | 'maxRequestBytes' | 'bufferMemory'>;
+
+/**
+ * A producer's pool: a window's worth of small buffers; large ones, as many as `bufferMemory` lets
+ * be in flight at once, plus the one being packed.
+ */
+export function producerFramePool(o: PoolSizing): FramePool {
+  const large = Math.ceil(o.bufferMemory / o.maxRequestBytes) + 1;
+  return new FramePool(HEADER_SIZE + o.batchSize, o.maxPendingAcks, HEADER_SIZE + o.maxRequestBytes, large);
+}
+
 export class FramePool {
   private readonly small: Buffer[] = [];
   private readonly large: Buffer[] = [];

@@ -1,10 +1,10 @@
 /**
  * One topic's entrance to the engine: records in, batches out.
  *
- * Per record (the hot path): a size, a few checks, a budget reservation and one TLV write straight
- * into the open batch's frame buffer. That write is the only copy of the caller's bytes, and it
- * happens before `next()`/`accept()` returns: the caller may then reuse or overwrite its buffer
- * (a common Node pattern), and the stored record is what was passed. Batching follows
+ * Per record (the hot path, after admission.ts has checked it and reserved its bytes): one TLV
+ * write straight into the open batch's frame buffer. That write is the only copy of the caller's
+ * bytes, and it happens before `next()`/`accept()` returns: the caller may then reuse or
+ * overwrite its buffer (a common Node pattern), and the stored record is what was passed. Batching follows
  * `batchRecords` (operators/batch-records.ts), inlined over the frame: a record that would push
  * the batch past its capacity closes it first, a full batch leaves at once, a record bigger than
  * the capacity goes alone. With `flushWhenIdle` (the default) a record that finds the engine idle
@@ -15,14 +15,14 @@
  * them: before a rejection the open batch is flushed, so no batch straddles a rejected record.
  *
  * The Promise face asks which batch a record landed in (`ticketFor`) to hand out that batch's
- * shared promise; a record is either in the batch formed last, or in the open one.
+ * shared promise; a record is either in the batch formed last, or in the open one. Once the
+ * producer stops taking records (admission refuses them), close() flushes the open batch.
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { HEADER_SIZE } from '../../wire/constants.js';
-import { InvalidArgumentError, BackpressureError, ClosedError, type LanceError } from '../../wire/errors.js';
-import { TlvRecord } from '../../wire/tlv.js';
+import type { LanceError } from '../../wire/errors.js';
 import { Batch, type ProduceAck, Ticket } from './batch.js';
-import { type ProducerRecord, finishBatch, recordProblem, tlvSizeOf, writeTlv } from './records.js';
+import { type ProducerRecord, finishBatch, writeTlv } from './records.js';
 import type { ResolvedProducerOptions } from './options.js';
 import type { FramePool } from './frame-pool.js';
 
@@ -31,9 +31,6 @@ export interface LaneHost {
   readonly options: ResolvedProducerOptions;
   readonly scheduler: SchedulerLike;
   readonly framePool: FramePool;
-  /** Undefined while records are accepted; otherwise why not (closing, closed, failed). */
-  refusal(): LanceError | undefined;
-  tryReserve(size: number): boolean;
   /** True when nothing is queued or in flight (Nagle: send the open batch at once). */
   isIdle(): boolean;
   nextSerial(): number;
@@ -62,7 +59,6 @@ export class Lane {
   /** The open batch holds a fire-and-forget record: its ticket is marked unobserved when it forms. */
   private openUnobserved = false;
   private last: Batch | undefined;
-  private completed = false;
 
   constructor(
     readonly topicId: number,
@@ -74,39 +70,13 @@ export class Lane {
     return this.open;
   }
 
-  /** The Rx face's `next()`: never waits; a record that cannot be taken is reported, never lost silently. */
-  push(r: ProducerRecord): void {
-    const size = tlvSizeOf(r);
-    const o = this.host.options;
-    if (size < 0 || size > o.maxPayloadBytes || size > o.bufferMemory || (r instanceof TlvRecord && !writableType(r.type)) || this.completed) {
-      this.reject(this.problem(r, size), false);
-      return;
-    }
-    const refusal = this.host.refusal();
-    if (refusal !== undefined) {
-      this.reject(refusal, false);
-      return;
-    }
-    if (!this.host.tryReserve(size)) {
-      const dropped = o.onFull === 'drop-newest';
-      this.reject(new BackpressureError(`bufferMemory full (${o.bufferMemory} bytes): record ${dropped ? 'dropped' : 'rejected'}`), dropped);
-      return;
-    }
-    this.accept(r, size);
-  }
-
-  /** Why `r` cannot be sent at all, or undefined (the Promise face checks before reserving). */
-  problem(r: ProducerRecord, size: number): LanceError {
-    if (this.completed) return new ClosedError('producer is closed');
-    const o = this.host.options;
-    const p = recordProblem(r, size, o.maxPayloadBytes);
-    if (p !== undefined) return p;
-    if (size > o.bufferMemory) return new InvalidArgumentError(`record of ${size} bytes exceeds bufferMemory (${o.bufferMemory})`);
-    return new InvalidArgumentError('record refused');
-  }
-
-  /** Takes a valid record whose `size` is already reserved in the budget; returns its sequence number. */
-  accept(r: ProducerRecord, size: number): number {
+  /**
+   * Takes a valid record whose `size` is already reserved in the budget; returns its sequence
+   * number. An `unobserved` (fire-and-forget) record's failure must surface on flush/close: it
+   * costs one flag per record, since one that stays in the open batch marks the batch once, when
+   * it forms.
+   */
+  accept(r: ProducerRecord, size: number, unobserved = false): number {
     const seq = this.seq++;
     this.host.accepted();
     const o = this.host.options;
@@ -130,6 +100,11 @@ export class Lane {
     this.bytes += size;
     this.open++;
     if (this.bytes >= this.capacity || (o.flushWhenIdle && this.host.isIdle())) this.form();
+    // Still open (and not formed by a re-entrant send meanwhile): the batch is marked when it forms.
+    if (unobserved) {
+      if (this.open > 0 && seq >= this.batchStart) this.openUnobserved = true;
+      else this.markUnobserved(seq);
+    }
     return seq;
   }
 
@@ -147,34 +122,15 @@ export class Lane {
     if (this.open > 0) this.form();
   }
 
-  /** Flushes the open batch and stops taking records. */
-  complete(): void {
-    if (this.completed) return;
-    this.completed = true;
-    if (this.open > 0) this.form();
-  }
-
   /** The promise shared by the records of the batch that holds `seq` (an accepted record). */
   ticketFor(seq: number): Promise<ProduceAck> {
     return this.ticketOf(seq).wait();
   }
 
-  /** Notes that record `seq` was sent fire-and-forget: its failure must surface on flush/close. */
-  markUnobserved(seq: number): void {
+  private markUnobserved(seq: number): void {
     const t = this.ticketOf(seq);
     if (t.outcome?.type === 'failed') this.host.unobservedFailure(t.outcome.error);
     else t.unobserved = true;
-  }
-
-  /**
-   * `accept()` then `markUnobserved()`, at the cost of one flag per record: a record that stays in
-   * the open batch marks the batch once, when it forms.
-   */
-  acceptUnobserved(r: ProducerRecord, size: number): void {
-    const seq = this.accept(r, size);
-    // Still open (and not formed by a re-entrant send meanwhile): the batch is marked when it forms.
-    if (this.open > 0 && seq >= this.batchStart) this.openUnobserved = true;
-    else this.markUnobserved(seq);
   }
 
   private ticketOf(seq: number): Ticket {
@@ -197,7 +153,12 @@ export class Lane {
     const count = this.open;
     const firstSeq = this.batchStart;
     const tlvBytes = this.bytes;
-    const { frame, pooled } = finishBatch(this.frame!.subarray(0, HEADER_SIZE + tlvBytes), this.pooled, this.host.options.compression, this.host.framePool);
+    const { frame, pooled } = finishBatch(
+      this.frame!.subarray(0, HEADER_SIZE + tlvBytes),
+      this.pooled,
+      this.host.options.compression,
+      this.host.framePool,
+    );
     // Reset before enqueue(): a re-entrant accept (from an outcome handler) starts a fresh batch.
     this.batchStart += count;
     this.open = 0;
@@ -216,5 +177,3 @@ export class Lane {
     this.host.enqueue(batch);
   }
 }
-
-const writableType = (t: number): boolean => Number.isInteger(t) && t >= 0 && t < 0xff;

@@ -10,7 +10,13 @@
  * would hold every record it ever made while the server is slow.
  */
 import { type SchedulerLike, type Subscription } from 'rxjs';
-import { AbortedError, BackpressureError, ClosedError, InvalidArgumentError, type LanceError } from '../../wire/errors.js';
+import {
+  AbortedError,
+  BackpressureError,
+  ClosedError,
+  InvalidArgumentError,
+  type LanceError,
+} from '../../wire/errors.js';
 import { Deque } from './deque.js';
 
 /** What a waiting send costs besides its record (waiter, promises, closures): tiny records count too. */
@@ -69,9 +75,11 @@ export class MemoryBudget {
     return this.waiters.length + this.admitted;
   }
 
-  /** Whether `size` can ever fit. */
-  fits(size: number): boolean {
-    return size <= this.capacity;
+  /** Why `size` bytes can never fit, or undefined when they can. */
+  oversize(size: number): InvalidArgumentError | undefined {
+    return size <= this.capacity
+      ? undefined
+      : new InvalidArgumentError(`record of ${size} bytes exceeds bufferMemory (${this.capacity})`);
   }
 
   /** Reserves at once if there is room and nobody is waiting ahead. */
@@ -87,7 +95,8 @@ export class MemoryBudget {
    * anything that would hold the record.
    */
   refusal(size: number, timeoutMs: number, signal?: AbortSignal): LanceError | undefined {
-    if (!this.fits(size)) return new InvalidArgumentError(`record of ${size} bytes exceeds bufferMemory (${this.capacity})`);
+    const oversize = this.oversize(size);
+    if (oversize !== undefined) return oversize;
     if (signal?.aborted) return new AbortedError('send aborted', { cause: signal.reason });
     if (this.waiting === 0 && this.used + size <= this.capacity) return undefined;
     // The first waiter always may wait (else a waiting budget below one record would refuse all).
@@ -109,7 +118,12 @@ export class MemoryBudget {
    * Rejects at once with `refusal()`'s error, with `BackpressureError` after `timeoutMs` without
    * room, `AbortedError` when `signal` fires, `ClosedError` on `close()`.
    */
-  reserve<T = void>(size: number, timeoutMs: number, signal?: AbortSignal, take?: () => T | PromiseLike<T>): Promise<T> {
+  reserve<T = void>(
+    size: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    take?: () => T | PromiseLike<T>,
+  ): Promise<T> {
     const refused = this.refusal(size, timeoutMs, signal);
     if (refused !== undefined) return Promise.reject(refused);
     if (this.tryReserve(size)) {
@@ -135,9 +149,24 @@ export class MemoryBudget {
     return this.enqueue<void>(0, Infinity, 0, undefined, undefined);
   }
 
-  private enqueue<T>(size: number, deadline: number, timeoutMs: number, take: (() => T | PromiseLike<T>) | undefined, signal: AbortSignal | undefined): Promise<T> {
+  private enqueue<T>(
+    size: number,
+    deadline: number,
+    timeoutMs: number,
+    take: (() => T | PromiseLike<T>) | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const w: Waiter = { size, deadline, timeoutMs, take, resolve: resolve as (v: unknown) => void, reject, done: false, cleanup: undefined };
+      const w: Waiter = {
+        size,
+        deadline,
+        timeoutMs,
+        take,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        done: false,
+        cleanup: undefined,
+      };
       if (signal) {
         const onAbort = (): void => {
           if (w.done) return;
@@ -239,7 +268,9 @@ export class MemoryBudget {
   }
 
   private blockedTooLong(timeoutMs: number): BackpressureError {
-    return new BackpressureError(`no room in bufferMemory (${this.capacity} bytes) within maxBlockMs (${timeoutMs} ms): acks are not coming back fast enough`);
+    return new BackpressureError(
+      `no room in bufferMemory (${this.capacity} bytes) within maxBlockMs (${timeoutMs} ms): acks are not coming back fast enough`,
+    );
   }
 
   private finish(w: Waiter): void {

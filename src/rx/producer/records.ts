@@ -6,7 +6,7 @@
  */
 import { HEADER_SIZE } from '../../wire/constants.js';
 import { InvalidArgumentError } from '../../wire/errors.js';
-import { RecordType, TLV_HEADER_SIZE, TlvRecord, assertWritableType } from '../../wire/tlv.js';
+import { RecordType, TLV_HEADER_SIZE, TlvRecord, writableTypeProblem } from '../../wire/tlv.js';
 import { compressRecords } from '../../wire/record-envelope.js';
 import type { FramePool } from './frame-pool.js';
 
@@ -14,7 +14,7 @@ import type { FramePool } from './frame-pool.js';
 export type ProducerRecord = Uint8Array | string | TlvRecord;
 
 /** Encoded size (TLV header included), or -1 when `r` is not something we can send. */
-export function tlvSizeOf(r: ProducerRecord): number {
+function tlvSizeOf(r: ProducerRecord): number {
   if (r instanceof Uint8Array) return TLV_HEADER_SIZE + r.length;
   if (typeof r === 'string') return TLV_HEADER_SIZE + Buffer.byteLength(r, 'utf8');
   if (r instanceof TlvRecord) return TLV_HEADER_SIZE + r.value.length;
@@ -22,24 +22,19 @@ export function tlvSizeOf(r: ProducerRecord): number {
 }
 
 /**
- * Why `r` can never be sent, or undefined. `size` is `tlvSizeOf(r)`. One payload must hold the
- * record: the server closes the socket on an oversize frame (PROTOCOL.md §1.4, §4.5).
+ * `r`'s encoded size (TLV header included), or why it can never be sent: not a record, a type the
+ * log cannot hold, or bigger than one payload (the server closes the socket on an oversize frame,
+ * PROTOCOL.md §1.4, §4.5).
  */
-export function recordProblem(r: ProducerRecord, size: number, maxPayloadBytes: number): InvalidArgumentError | undefined {
+export function checkedSize(r: ProducerRecord, maxPayloadBytes: number): number | InvalidArgumentError {
+  const size = tlvSizeOf(r);
   if (size < 0) return new InvalidArgumentError('a record must be a Uint8Array, a string or a TlvRecord');
   if (size > maxPayloadBytes) {
     return new InvalidArgumentError(
       `record of ${size - TLV_HEADER_SIZE} bytes exceeds the server's payload limit (${maxPayloadBytes - TLV_HEADER_SIZE} bytes of value)`,
     );
   }
-  if (r instanceof TlvRecord) {
-    try {
-      assertWritableType(r.type);
-    } catch (err) {
-      return err as InvalidArgumentError;
-    }
-  }
-  return undefined;
+  return r instanceof TlvRecord ? (writableTypeProblem(r.type) ?? size) : size;
 }
 
 export interface EncodedBatch {
