@@ -5,6 +5,7 @@
  * (0, 1, 2, … per producer lane), so one batch covers `[firstSeq, firstSeq + count)`.
  */
 import type { LanceError } from '../../wire/errors.js';
+import type { ProduceDiagnostic } from '../diagnostics.js';
 
 /** A batch the server acknowledged: durably written (PROTOCOL.md §2.3.1). */
 export interface ProduceAck {
@@ -91,6 +92,8 @@ export class Batch {
   lastError: LanceError | undefined;
   outcome: ProduceAck | ProduceFailure | undefined;
   ticket: Ticket | undefined;
+  /** The current send attempt's diagnostics context, while someone traces (batch-trace.ts). */
+  trace: ProduceDiagnostic | undefined;
   /** `frame` is a pool buffer (see frame-pool.ts). */
   pooled = false;
 

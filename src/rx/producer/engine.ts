@@ -12,6 +12,7 @@
  * Everything time-related goes through the injected scheduler, so tests run in virtual time.
  */
 import { type Observable, type SchedulerLike, type Subject, type Subscription, asyncScheduler } from 'rxjs';
+import { traceBatchSettled } from './batch-trace.js';
 import { ClosedError, ConnectionError, type LanceError } from '../../wire/errors.js';
 import type { Session } from '../session.js';
 import { Admission } from './admission.js';
@@ -111,6 +112,10 @@ export class ProducerEngine implements LaneHost, SenderHost {
       bufferedBytes: this.budget.usedBytes,
       window: this.window.size,
     };
+  }
+
+  get bufferedBytes(): number {
+    return this.budget.usedBytes;
   }
 
   get isClosed(): boolean {
@@ -213,6 +218,7 @@ export class ProducerEngine implements LaneHost, SenderHost {
   requeue(batches: Batch[], err: LanceError): void {
     for (let i = batches.length - 1; i >= 0; i--) {
       const b = batches[i]!;
+      traceBatchSettled(b, this.budget.usedBytes, err);
       if (b.outcome !== undefined) continue; // past its deadline while in flight
       b.lastError = err;
       if (b.attempts > this.options.maxRetries || this.fatal !== undefined) {

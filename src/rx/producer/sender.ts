@@ -6,6 +6,7 @@
  * back the batches still in flight (`stop`) and resends them on the next session.
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
+import { traceBatchSent } from './batch-trace.js';
 import { Command, Flags } from '../../wire/constants.js';
 import { errorFromServerText } from '../../wire/classify.js';
 import { ConnectionError, LanceError, TimeoutError } from '../../wire/errors.js';
@@ -27,6 +28,8 @@ export interface SenderHost {
   /** Survives sessions: slow start after a loss (send-window.ts). */
   readonly window: SendWindow;
   readonly counters: Counters;
+  /** Bytes admitted and not yet settled, for the produce trace. */
+  readonly bufferedBytes: number;
   /** The oldest queued batch still unsettled, taken off the queue; undefined when none is left. */
   nextBatch(): Batch | undefined;
   acked(batch: Batch): void;
@@ -114,6 +117,7 @@ export class SessionSender implements AttributionSink {
       this.inflight.add(b);
       counters.framesSent++;
       this.armTimeout();
+      traceBatchSent(b, s.address, this.host.bufferedBytes);
       const ok = s.send(b.frame);
       if (this.stopped) return;
       if (!ok) {

@@ -5,6 +5,7 @@
  * promise) and reports the outcome on `outcomes`; failures are also kept for the next flush().
  */
 import { Subject } from 'rxjs';
+import { traceBatchSettled } from './batch-trace.js';
 import { ClosedError, type LanceError } from '../../wire/errors.js';
 import { errorFields, type Logger } from '../logger.js';
 import type { Batch, ProduceAck, ProduceFailure, ProduceOutcome } from './batch.js';
@@ -107,6 +108,7 @@ export class Settlement {
     // Flush promises resolve in a later microtask, so they see the outcome delivered first.
     this.unsettled.settled(b);
     this.budget.release(b.tlvBytes);
+    traceBatchSettled(b, this.budget.usedBytes, outcome.type === 'failed' ? outcome.error : undefined);
     b.ticket?.settle(outcome);
     this.outcomes.next(outcome);
     if (this.unsettled.size === 0) this.allSettled();
