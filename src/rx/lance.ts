@@ -8,17 +8,14 @@
  * const reply = await lance.request(Command.LIST_TOPICS);
  * await lance.close();
  */
-import { EMPTY, Observable, ReplaySubject, Subject, catchError, defer, exhaustMap, filter, map, merge, retry, startWith, switchMap, take, throwError, throwIfEmpty, timeout, timer } from 'rxjs';
+import { EMPTY, Observable, ReplaySubject, Subject, catchError, defer, filter, map, merge, startWith, switchMap, take, throwError } from 'rxjs';
 import { type Health, summarizeHealth } from './health.js';
-import { errorFields } from './logger.js';
-import { ClosedError, ConnectionError, ForwardFailedError, NotLeaderError } from '../wire/errors.js';
+import { ClosedError } from '../wire/errors.js';
 import { commandName } from '../wire/control.js';
-import { Deadline } from './deadline.js';
 import { Command } from '../wire/constants.js';
 import { encodeAuthenticate } from '../wire/payloads/auth.js';
 import type { Frame } from '../wire/frame.js';
-import { backoffDelay } from './operators/backoff-delay.js';
-import { toPromise, withSignal } from './abort.js';
+import { toPromise } from './abort.js';
 import { checkAuthReply, redactError } from './auth-reply.js';
 import type { LiveSession } from './live-session.js';
 import { type LanceOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -34,43 +31,12 @@ import type { SeekPosition } from './consumer/seek-position.js';
 import { hostedProducer, type RxProducer } from './producer/create-producer.js';
 import type { ProducerOptions } from './producer/options.js';
 import { asyncDispose } from './dispose.js';
+import type { CloseOptions, Drainable } from './drainable.js';
+import { type CallOptions, type ControlCall, type ControlHost, controlCall } from './control-call.js';
 
-export interface CallOptions {
-  /**
-   * The call's one deadline: waiting for a connection, every attempt and every retry of a
-   * NOT_LEADER / FORWARD_FAILED reply included. Default `requestTimeoutMs`. When it passes, the call
-   * fails with a `TimeoutError` whose `cause` is the last underlying failure.
-   */
-  readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
-}
+export type { CallOptions } from './control-call.js';
 
-/** Something built on a `Lance` that `close()` must drain first (producers, consumers of the Promise face). */
-export interface Drainable {
-  close(options?: { readonly timeoutMs?: number }): Promise<void>;
-}
-
-export interface CloseOptions {
-  /**
-   * The most the whole close may take. For a `Lance`: producers get this long to deliver what they
-   * hold, and what is still unacked then fails with ClosedError; default each producer's
-   * `closeTimeoutMs` (≤ 10 s). `StandaloneConsumer.close` takes it too (see there).
-   */
-  readonly timeoutMs?: number;
-}
-
-/** `call`, while holding a subscription to `hold$` (so a shared socket outlives its grace period). */
-export function holding<T>(hold$: Observable<unknown>, call: Observable<T>): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    const hold = hold$.subscribe({ error: () => undefined });
-    const inner = call.subscribe(subscriber);
-    return () => {
-      inner.unsubscribe();
-      hold.unsubscribe();
-    };
-  });
-}
-
+export type { CloseOptions, Drainable } from './drainable.js';
 
 export class Lance {
   readonly options: ResolvedOptions;
@@ -157,7 +123,7 @@ export class Lance {
    * any other error, including a lost connection (outcome unknown), goes to the caller.
    */
   request$(command: number, payload?: Uint8Array, options: CallOptions = {}): Observable<Frame> {
-    return this.withRetries((s, timeoutMs) => s.request$(command, payload, timeoutMs), options, commandName(command));
+    return this.controlCall((s, timeoutMs) => s.request$(command, payload, timeoutMs), options, commandName(command));
   }
 
   request(command: number, payload?: Uint8Array, options: CallOptions = {}): Promise<Frame> {
@@ -210,7 +176,7 @@ export class Lance {
 
   /** Keepalive round trip on the control socket, in ms. */
   ping$(options: CallOptions = {}): Observable<number> {
-    return this.withRetries((s, timeoutMs) => s.ping$(timeoutMs), options, 'ping');
+    return this.controlCall((s, timeoutMs) => s.ping$(timeoutMs), options, 'ping');
   }
 
   ping(options: CallOptions = {}): Promise<number> {
@@ -297,74 +263,25 @@ export class Lance {
     return defer(() => (this.closed ? throwError(() => new ClosedError('the client is closed')) : this.role(role).session$));
   }
 
-  /**
-   * Runs `call` on the control session, retrying server-side transitions (FORWARD_FAILED, NOT_LEADER)
-   * within ONE deadline: waiting for a connection, every attempt and every backoff draw on the same
-   * `timeoutMs`. Ends with ClosedError on close.
-   */
-  private withRetries<T>(call: (s: LiveSession, timeoutMs: number) => Observable<T>, options: CallOptions, what: string): Observable<T> {
-    const { scheduler, requestRetries, reconnect } = this.options;
-    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
-    const calls$ = defer(() => {
-      const d = new Deadline(timeoutMs, scheduler, () => `${what} (servers ${this.options.servers.join(', ')})`);
-      const attempt$ = defer(() => {
-        d.attempts++;
-        // Hot path (a live session): call it directly, no timer and no operator chain; close() reaches
-        // the call through the session, which dies with ClosedError.
-        const live = this.closed ? undefined : this.roles.get('control')?.current;
-        return live ? holding(this.liveSession$('control'), call(live, d.remaining())) : this.waitAndCall(call, d);
-      });
-      return attempt$.pipe(
-        // A NOT_LEADER reply already ended the socket (live-session.ts), so the retry reaches the leader.
-        retry<T>({
-          delay: (err: unknown, n: number) => {
-            if (!(err instanceof ForwardFailedError || err instanceof NotLeaderError) || n > requestRetries) return throwError(() => err);
-            d.lastError = err;
-            const wait = backoffDelay(n, reconnect);
-            this.options.logger.info('lnc-client: cluster in transition, retrying the request', {
-              command: what,
-              attempt: n,
-              delayMs: Math.round(wait),
-              ...(err instanceof NotLeaderError && err.leaderAddr !== undefined ? { leader: err.leaderAddr } : {}),
-              ...errorFields(err),
-            });
-            return d.exceededBy(wait) ? throwError(() => d.error()) : merge(timer(wait, scheduler), this.closed$);
-          },
-        }),
-        catchError((err: unknown) => throwError(() => d.explain(err))),
-      );
-    });
-    return withSignal(calls$, options.signal);
-  }
+  /** What control calls see of this client; one object for the client's life. */
+  private readonly controlHost: ControlHost = ((lance: Lance): ControlHost => ({
+    options: lance.options,
+    get isClosed() {
+      return lance.closed;
+    },
+    get everConnected() {
+      return lance.everConnected;
+    },
+    closed$: lance.closed$,
+    liveControl: () => lance.roles.get('control')?.current,
+    control$: () => lance.liveSession$('control'),
+    state$: (role) => lance.state$(role),
+    lastConnectFailure: () => lance.lastConnectFailure(),
+  }))(this);
 
-  /**
-   * The slow path: no live control session. Wait for one (within the deadline), then hold session$
-   * while the call is in flight; session$ completes on close(), hence throwIfEmpty. While no server
-   * has ever answered, one failed round of the seed list ends the call with that failure: waiting
-   * cannot help a wrong address, and a caller deserves ECONNREFUSED now rather than a timeout later.
-   */
-  private waitAndCall<T>(call: (s: LiveSession, timeoutMs: number) => Observable<T>, d: Deadline): Observable<T> {
-    const servers = this.options.servers;
-    const gaveUp$ =
-      this.everConnected || this.options.waitForConnection
-        ? EMPTY
-        : this.state$('control').pipe(
-            filter((s) => s.type === 'reconnecting' && s.attempt >= servers.length),
-            switchMap((s) =>
-              throwError(() => {
-                const cause = s.type === 'reconnecting' ? s.error : undefined;
-                const detail = cause instanceof Error ? `: ${cause.message}` : '';
-                return new ConnectionError(`no server reachable (tried ${servers.join(', ')})${detail}`, { cause });
-              }),
-            ),
-          );
-    const connected$ = this.liveSession$('control').pipe(
-      // Only the wait: the call has its own deadline (timeoutAfter's `each` would also time the gap
-      // to the next session while the call is in flight).
-      timeout({ first: d.remaining(), with: () => throwError(() => d.error(d.lastError ?? this.lastConnectFailure())), scheduler: this.options.scheduler }),
-      exhaustMap((s) => call(s, d.remaining())),
-    );
-    return merge(connected$, gaveUp$).pipe(take(1), throwIfEmpty(() => new ClosedError('the client was closed')));
+  /** `call` on the control session within one deadline (control-call.ts). */
+  private controlCall<T>(call: ControlCall<T>, options: CallOptions, what: string): Observable<T> {
+    return controlCall(this.controlHost, call, options, what);
   }
 
   /** Why the control role is not connected, if it knows. */

@@ -4,7 +4,7 @@
  * whichever face made it and whether or not that face is ever closed itself.
  */
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { Drainable } from '../lance.js';
+import type { Drainable } from '../drainable.js';
 import type { Logger } from '../logger.js';
 import type { Session } from '../session.js';
 import { ProducerEngine } from './engine.js';
