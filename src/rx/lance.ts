@@ -265,14 +265,19 @@ export class Lance {
 
   /** What control calls see of this client; one object for the client's life. */
   private readonly controlHost: ControlHost = ((lance: Lance): ControlHost => ({
-    options: lance.options,
+    // Getters: this object is built before the constructor has set the fields it reads.
+    get options() {
+      return lance.options;
+    },
+    get closed$() {
+      return lance.closed$;
+    },
     get isClosed() {
       return lance.closed;
     },
     get everConnected() {
       return lance.everConnected;
     },
-    closed$: lance.closed$,
     liveControl: () => lance.roles.get('control')?.current,
     control$: () => lance.liveSession$('control'),
     state$: (role) => lance.state$(role),
