@@ -66,75 +66,73 @@ export function instrumentLance(options: InstrumentOptions = {}): Instrumentatio
     unit: 'By',
     description: 'Bytes admitted by producers and not yet settled.',
   });
-  const lastLag = new Map<number, bigint>();
+  // Gauges report the last value seen per topic.
+  const lastLag = new Map<number, number>();
   const lastBuffered = new Map<number, number>();
-  const observeLag = (r: ObservableResult): void => {
-    for (const [topicId, bytes] of lastLag) r.observe(Number(bytes), topicAttributes(topicId));
-  };
-  const observeBuffered = (r: ObservableResult): void => {
-    for (const [topicId, bytes] of lastBuffered) r.observe(bytes, topicAttributes(topicId));
-  };
+  const observeLag = observeLast(lastLag);
+  const observeBuffered = observeLast(lastBuffered);
   lag.addCallback(observeLag);
   buffered.addCallback(observeBuffered);
 
   const running = new WeakMap<object, Running>();
-  const finish = (context: { error?: unknown }, operation: 'send' | 'process'): Running | undefined => {
+  /** Starts the operation's span and remembers it on its diagnostics context. */
+  const begin = (
+    context: object,
+    operation: Operation,
+    topicId: number,
+    server: string | undefined,
+    extra: Attributes,
+  ): void => {
+    const attributes: Attributes = { ...topicAttributes(topicId), 'messaging.operation.type': operation };
+    const span = tracer.startSpan(`${operation} ${destination(topicId)}`, {
+      kind: operation === 'send' ? SpanKind.PRODUCER : SpanKind.CONSUMER,
+      attributes: { ...attributes, 'messaging.operation.name': operation, ...extra, ...serverAttributes(server) },
+    });
+    running.set(context, { span, startedAt: performance.now(), attributes });
+  };
+  /** Ends the span (with error.type on failure) and records the duration; returns the metric attributes. */
+  const finish = (context: { error?: unknown }, operation: Operation): Attributes | undefined => {
     const r = running.get(context);
     if (r === undefined) return undefined;
     running.delete(context);
-    const failed = context.error !== undefined;
-    const attributes: Attributes = failed ? { ...r.attributes, 'error.type': errorType(context.error) } : r.attributes;
-    if (failed) {
-      r.span.setAttribute('error.type', errorType(context.error));
+    let attributes = r.attributes;
+    if (context.error !== undefined) {
+      const type = errorType(context.error);
+      attributes = { ...attributes, 'error.type': type };
+      r.span.setAttribute('error.type', type);
       r.span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(context.error) });
     }
     r.span.end();
     duration.record((performance.now() - r.startedAt) / 1000, { ...attributes, 'messaging.operation.name': operation });
-    return { ...r, attributes };
+    return attributes;
   };
 
   const produce = {
     start(message: unknown) {
       const c = message as ProduceDiagnostic;
-      const attributes: Attributes = { ...topicAttributes(c.topicId), 'messaging.operation.type': 'send' };
-      const span = tracer.startSpan(`send ${destination(c.topicId)}`, {
-        kind: SpanKind.PRODUCER,
-        attributes: {
-          ...attributes,
-          'messaging.operation.name': 'send',
-          'messaging.batch.message_count': c.records,
-          'lance.batch.id': c.batchId.toString(),
-          'lance.batch.attempt': c.attempt,
-          'lance.batch.bytes': c.bytes,
-          ...serverAttributes(c.server),
-        },
+      begin(c, 'send', c.topicId, c.server, {
+        'messaging.batch.message_count': c.records,
+        'lance.batch.id': c.batchId.toString(),
+        'lance.batch.attempt': c.attempt,
+        'lance.batch.bytes': c.bytes,
       });
-      running.set(c, { span, startedAt: performance.now(), attributes });
       lastBuffered.set(c.topicId, c.bufferedBytes);
     },
     asyncEnd(message: unknown) {
       const c = message as ProduceDiagnostic;
       lastBuffered.set(c.topicId, c.bufferedBytes);
-      const r = finish(c, 'send');
-      if (r !== undefined) sent.add(c.records, { ...r.attributes, 'messaging.operation.name': 'send' });
+      const attributes = finish(c, 'send');
+      if (attributes !== undefined) sent.add(c.records, { ...attributes, 'messaging.operation.name': 'send' });
     },
   };
   const processing = {
     start(message: unknown) {
       const c = message as ProcessDiagnostic;
-      const attributes: Attributes = { ...topicAttributes(c.topicId), 'messaging.operation.type': 'process' };
-      const span = tracer.startSpan(`process ${destination(c.topicId)}`, {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          ...attributes,
-          'messaging.operation.name': 'process',
-          'messaging.batch.message_count': c.records,
-          'lance.offset.start': c.startOffset.toString(),
-          'lance.offset.end': c.endOffset.toString(),
-          ...serverAttributes(c.server),
-        },
+      begin(c, 'process', c.topicId, c.server, {
+        'messaging.batch.message_count': c.records,
+        'lance.offset.start': c.startOffset.toString(),
+        'lance.offset.end': c.endOffset.toString(),
       });
-      running.set(c, { span, startedAt: performance.now(), attributes });
     },
     asyncEnd(message: unknown) {
       finish(message as ProcessDiagnostic, 'process');
@@ -142,8 +140,12 @@ export function instrumentLance(options: InstrumentOptions = {}): Instrumentatio
   };
   const onConsume = (message: unknown): void => {
     const c = message as ConsumeDiagnostic;
-    consumed.add(c.records, { ...topicAttributes(c.topicId), 'messaging.operation.type': 'receive', 'messaging.operation.name': 'receive' });
-    if (c.lagBytes !== undefined) lastLag.set(c.topicId, c.lagBytes);
+    consumed.add(c.records, {
+      ...topicAttributes(c.topicId),
+      'messaging.operation.type': 'receive',
+      'messaging.operation.name': 'receive',
+    });
+    if (c.lagBytes !== undefined) lastLag.set(c.topicId, Number(c.lagBytes));
   };
 
   const produceChannel = tracingChannel(DIAGNOSTICS_CHANNELS.produce);
@@ -165,6 +167,14 @@ export function instrumentLance(options: InstrumentOptions = {}): Instrumentatio
       lag.removeCallback(observeLag);
       buffered.removeCallback(observeBuffered);
     },
+  };
+}
+
+type Operation = 'send' | 'process';
+
+function observeLast(last: ReadonlyMap<number, number>): (r: ObservableResult) => void {
+  return (r) => {
+    for (const [topicId, value] of last) r.observe(value, topicAttributes(topicId));
   };
 }
 
