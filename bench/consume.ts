@@ -8,6 +8,7 @@
  *   npx ts-node --transpile-only bench/consume.ts
  *   BENCH_RECORDS=4000000 BENCH_RUNS=5 npx ts-node --transpile-only bench/consume.ts
  */
+import { rawFetchLoop } from './lib/raw-fetch-loop';
 import { spawnServer } from './lib/spawn-server';
 import { lastValueFrom, takeWhile } from 'rxjs';
 import { StandaloneConfig } from '../src/client/standalone-config';
@@ -15,9 +16,6 @@ import { StandaloneConsumer } from '../src/client/standalone-consumer';
 import { consumeTopic } from '../src/rx/consumer/consume-topic';
 import { Lance } from '../src/rx/lance';
 import { RawConnection, fixedPayloads } from '../test/consumer/raw-ingest';
-import { Command, encodeControl, encodeFetch } from '../src/wire/index';
-import { commandOf } from '../src/wire/control';
-import { decodeFetchResponse } from '../src/wire/payloads/fetch';
 
 const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 2_000_000);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
@@ -65,22 +63,14 @@ async function rxRun(address: string, topicId: number): Promise<Run> {
 async function rawRun(address: string, topicId: number, endOffset: bigint): Promise<Run> {
   const raw = await RawConnection.open(address);
   const step = BigInt(FETCH);
-  let asked = 0n;
-  let offset = 0n;
-  const ask = (): void => {
-    raw.write(encodeControl(Command.FETCH, encodeFetch({ topicId, offset: asked, maxBytes: FETCH })));
-    asked += step;
-  };
   const t0 = performance.now();
-  for (let i = 0; i <= PREFETCH && asked < endOffset; i++) ask();
-  while (offset < endOffset) {
-    const f = await raw.next();
-    if (commandOf(f) !== Command.FETCH_RESPONSE) throw new Error(`raw fetch: command 0x${commandOf(f).toString(16)}`);
-    const next = decodeFetchResponse(f.payload).nextOffset;
-    if (next !== offset + step && next !== endOffset) throw new Error(`raw fetch: short reply at ${offset}`);
-    offset = next;
-    if (asked < endOffset) ask();
-  }
+  await rawFetchLoop(raw, topicId, endOffset, {
+    maxBytes: FETCH,
+    prefetch: PREFETCH,
+    onReply: (offset, next) => {
+      if (next !== offset + step && next !== endOffset) throw new Error(`raw fetch: short reply at ${offset}`);
+    },
+  });
   const ms = performance.now() - t0;
   raw.close();
   const bytes = Number(endOffset);

@@ -12,11 +12,10 @@
 import { lastValueFrom, takeWhile } from 'rxjs';
 import { Lance } from '../src/rx/lance';
 import { DEFAULT_MAX_FETCH_BYTES } from '../src/rx/consumer/options';
-import { Command, encodeControl, encodeFetch } from '../src/wire/index';
-import { decodeFetchResponse } from '../src/wire/payloads/fetch';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { RawConnection } from '../test/consumer/raw-ingest';
+import { rawFetchLoop } from './lib/raw-fetch-loop';
 import { spawnServer } from './lib/spawn-server';
 
 const MB = Number(process.env['BENCH_MB'] ?? 200);
@@ -25,7 +24,7 @@ const RECORD_SIZE = 100;
 const MiB = 1024 * 1024;
 const PREFETCH = 1;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
 /** Samples RSS every 20 ms while `run` runs; returns the peak growth over the RSS at the start. */
@@ -57,20 +56,11 @@ async function rxSlow(address: string, topicId: number, end: bigint): Promise<vo
 
 async function rawSlow(address: string, topicId: number, end: bigint): Promise<void> {
   const raw = await RawConnection.open(address);
-  const step = BigInt(DEFAULT_MAX_FETCH_BYTES);
-  let asked = 0n;
-  let offset = 0n;
-  const ask = (): void => {
-    raw.write(encodeControl(Command.FETCH, encodeFetch({ topicId, offset: asked, maxBytes: DEFAULT_MAX_FETCH_BYTES })));
-    asked += step;
-  };
-  for (let i = 0; i <= PREFETCH && asked < end; i++) ask();
-  while (offset < end) {
-    offset = decodeFetchResponse((await raw.next()).payload).nextOffset;
-    await sleep(PROCESS_MS);
-    if (asked < end) ask();
+  try {
+    await rawFetchLoop(raw, topicId, end, { maxBytes: DEFAULT_MAX_FETCH_BYTES, prefetch: PREFETCH, onReply: () => sleep(PROCESS_MS) });
+  } finally {
+    raw.close();
   }
-  raw.close();
 }
 
 /** The fill runs in its own process, so its garbage is not in this one's RSS. */
