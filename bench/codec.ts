@@ -19,20 +19,25 @@ function timeIt(minMs: number, fn: () => number): number {
 
 const MB = 1024 * 1024;
 const result: Record<string, number> = {};
-for (const [label, size] of [['64KiB', 64 * 1024], ['1MiB', MB]] as const) {
+for (const [label, size] of [
+  ['64KiB', 64 * 1024],
+  ['1MiB', MB],
+] as const) {
   const payload = Uint8Array.from({ length: size }, (_, i) => (i * 31) & 0xff);
   const frame = encodeFrame({ flags: 4, batchId: 1n, topicId: 1, recordCount: 1, payload });
   const decoder = new FrameDecoder();
   result[`crcOnlyMBps_${label}`] = timeIt(400, () => (crc32(payload), size)) / MB;
-  result[`encodeMBps_${label}`] = timeIt(400, () => (encodeFrame({ flags: 4, batchId: 1n, topicId: 1, payload }), size)) / MB;
+  result[`encodeMBps_${label}`] =
+    timeIt(400, () => (encodeFrame({ flags: 4, batchId: 1n, topicId: 1, payload }), size)) / MB;
   result[`decodeMBps_${label}`] = timeIt(400, () => (decoder.push(frame), size)) / MB;
   // The same frame arriving in 64 KiB socket-sized chunks, so it has to be assembled.
   const chunks: Uint8Array[] = [];
   for (let o = 0; o < frame.length; o += 65536) chunks.push(frame.subarray(o, o + 65536));
-  result[`decodeChunkedMBps_${label}`] = timeIt(400, () => {
-    for (const c of chunks) decoder.push(c);
-    return size;
-  }) / MB;
+  result[`decodeChunkedMBps_${label}`] =
+    timeIt(400, () => {
+      for (const c of chunks) decoder.push(c);
+      return size;
+    }) / MB;
 }
 result['decodeToCrcRatio_1MiB'] = result['decodeMBps_1MiB']! / result['crcOnlyMBps_1MiB']!;
 

@@ -97,7 +97,11 @@ async function pollRun(address: string, topicId: number): Promise<Run> {
   return { records, bytes, ms };
 }
 
-const rate = (r: Run) => ({ recordsPerSec: Math.round((r.records / r.ms) * 1000), mbPerSec: +((r.bytes / r.ms) * 1000 / 1e6).toFixed(1), ms: Math.round(r.ms) });
+const rate = (r: Run) => ({
+  recordsPerSec: Math.round((r.records / r.ms) * 1000),
+  mbPerSec: +(((r.bytes / r.ms) * 1000) / 1e6).toFixed(1),
+  ms: Math.round(r.ms),
+});
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -133,13 +137,28 @@ async function main(): Promise<void> {
         fetchBytes: FETCH,
         server: 'LanceServer defaults in its own process (256 KiB reads, group commit 5 ms / 4 MiB, memory storage)',
         fillMs: Math.round(fillMs),
-        raw: { prefetch: PREFETCH, medianRecordsPerSec: rawMedian, medianMBPerSec: median(rawRates.map((r) => r.mbPerSec)), runs: rawRates },
-        rx: { medianRecordsPerSec: median(rxRates.map((r) => r.recordsPerSec)), medianMBPerSec: median(rxRates.map((r) => r.mbPerSec)), runs: rxRates },
-        poll: { medianRecordsPerSec: median(pollRates.map((r) => r.recordsPerSec)), medianMBPerSec: median(pollRates.map((r) => r.mbPerSec)), runs: pollRates },
+        raw: {
+          prefetch: PREFETCH,
+          medianRecordsPerSec: rawMedian,
+          medianMBPerSec: median(rawRates.map((r) => r.mbPerSec)),
+          runs: rawRates,
+        },
+        rx: {
+          medianRecordsPerSec: median(rxRates.map((r) => r.recordsPerSec)),
+          medianMBPerSec: median(rxRates.map((r) => r.mbPerSec)),
+          runs: rxRates,
+        },
+        poll: {
+          medianRecordsPerSec: median(pollRates.map((r) => r.recordsPerSec)),
+          medianMBPerSec: median(pollRates.map((r) => r.mbPerSec)),
+          runs: pollRates,
+        },
         rxVsRaw: Number((median(rxRates.map((r) => r.recordsPerSec)) / rawMedian).toFixed(2)),
         pollVsRaw: Number((median(pollRates.map((r) => r.recordsPerSec)) / rawMedian).toFixed(2)),
         target: '≥ 3,000,000 records/s and ≥ 0.9 of raw (issue 11)',
-        pass: median(rxRates.map((r) => r.recordsPerSec)) >= 3_000_000 && median(rxRates.map((r) => r.recordsPerSec)) >= 0.9 * rawMedian,
+        pass:
+          median(rxRates.map((r) => r.recordsPerSec)) >= 3_000_000 &&
+          median(rxRates.map((r) => r.recordsPerSec)) >= 0.9 * rawMedian,
       }),
     );
   } finally {

@@ -73,7 +73,10 @@ const pct = (xs: number[], p: number): number => {
 const us = (ms: number): number => Math.round(ms * 1000 * 10) / 10;
 
 async function main(): Promise<void> {
-  const child = fork(__filename, ['--serve'], { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(__filename, ['--serve'], {
+    execArgv: process.execArgv,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
   const client = await LanceClient.connect(`127.0.0.1:${port}`);
   const raw = await rawPinger(port);

@@ -54,44 +54,46 @@ function connect(port: number): Promise<net.Socket> {
 const raw: Runner = (port, recordSize, count) => rawFramed(BATCH, WINDOW)(port, recordSize, count);
 
 /** Pre-encoded frames of about `frameBytes` on the wire, at most `window` unacked. */
-const rawFramed = (frameBytes: number, window: number): Runner => async (port, recordSize, count) => {
-  const tlv = 5 + recordSize;
-  const perFrame = Math.max(1, Math.floor((frameBytes === BATCH ? BATCH : frameBytes - 44) / tlv));
-  const payload = new Uint8Array(perFrame * tlv);
-  const value = new Uint8Array(recordSize).fill(0x61);
-  for (let i = 0; i < perFrame; i++) writeRecord(payload, i * tlv, 0x01, value);
-  const frame = encodeFrame({ flags: Flags.BATCH_MODE, batchId: 1n, topicId: TOPIC, recordCount: perFrame, payload });
-  const frames = Math.ceil(count / perFrame);
-  const socket = await connect(port);
-  const t0 = process.hrtime.bigint();
-  await new Promise<void>((resolve) => {
-    let sent = 0;
-    let ackBytes = 0;
-    let blocked = false;
-    const fill = (): void => {
-      while (!blocked && sent < frames && sent - Math.floor(ackBytes / 44) < window) {
-        sent++;
-        if (!socket.write(frame)) {
-          blocked = true;
-          socket.once('drain', () => {
-            blocked = false;
-            fill();
-          });
+const rawFramed =
+  (frameBytes: number, window: number): Runner =>
+  async (port, recordSize, count) => {
+    const tlv = 5 + recordSize;
+    const perFrame = Math.max(1, Math.floor((frameBytes === BATCH ? BATCH : frameBytes - 44) / tlv));
+    const payload = new Uint8Array(perFrame * tlv);
+    const value = new Uint8Array(recordSize).fill(0x61);
+    for (let i = 0; i < perFrame; i++) writeRecord(payload, i * tlv, 0x01, value);
+    const frame = encodeFrame({ flags: Flags.BATCH_MODE, batchId: 1n, topicId: TOPIC, recordCount: perFrame, payload });
+    const frames = Math.ceil(count / perFrame);
+    const socket = await connect(port);
+    const t0 = process.hrtime.bigint();
+    await new Promise<void>((resolve) => {
+      let sent = 0;
+      let ackBytes = 0;
+      let blocked = false;
+      const fill = (): void => {
+        while (!blocked && sent < frames && sent - Math.floor(ackBytes / 44) < window) {
+          sent++;
+          if (!socket.write(frame)) {
+            blocked = true;
+            socket.once('drain', () => {
+              blocked = false;
+              fill();
+            });
+          }
         }
-      }
-    };
-    socket.on('data', (chunk: Buffer) => {
-      ackBytes += chunk.length;
-      if (ackBytes / 44 >= frames) resolve();
-      else fill();
+      };
+      socket.on('data', (chunk: Buffer) => {
+        ackBytes += chunk.length;
+        if (ackBytes / 44 >= frames) resolve();
+        else fill();
+      });
+      fill();
     });
-    fill();
-  });
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  socket.destroy();
-  // The last frame may carry a few extra records: report the time for exactly `count`.
-  return secs * (count / (frames * perFrame));
-};
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    socket.destroy();
+    // The last frame may carry a few extra records: report the time for exactly `count`.
+    return secs * (count / (frames * perFrame));
+  };
 
 /** Rx face: `next()` in a loop; when bufferMemory is nearly full, wait for the next ack. */
 const rx: Runner = async (port, recordSize, count) => {
@@ -110,7 +112,8 @@ const rx: Runner = async (port, recordSize, count) => {
   await producer.close();
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   await lance.close();
-  if (failed > 0 || producer.stats.records !== count) throw new Error(`rx: ${failed} failures, ${producer.stats.records}/${count} acked`);
+  if (failed > 0 || producer.stats.records !== count)
+    throw new Error(`rx: ${failed} failures, ${producer.stats.records}/${count} acked`);
   return secs;
 };
 

@@ -82,7 +82,8 @@ async function main(): Promise<void> {
         producerSend: summary(client),
         flushGapMs: +(percentile(rawSend, 50) - percentile(rawPing, 50)).toFixed(3),
         p50VsRaw: +(clientP50 / rawP50).toFixed(3),
-        target: 'producer.send() p50 ≤ 1.2 × (server flush gap + one raw round trip) = 1.2 × raw stop-and-wait p50 (issue 11)',
+        target:
+          'producer.send() p50 ≤ 1.2 × (server flush gap + one raw round trip) = 1.2 × raw stop-and-wait p50 (issue 11)',
         pass: clientP50 <= 1.2 * rawP50,
       }),
     );

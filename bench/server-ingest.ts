@@ -53,7 +53,8 @@ function pump(socket: net.Socket, block: Buffer, perWrite: number, total: number
       }
     };
     const onData = (chunk: Buffer): void => {
-      if (ackBytes === 0 && chunk[5] !== Flags.ACK) reject(new Error(`unexpected reply flags 0x${chunk[5]?.toString(16)}`));
+      if (ackBytes === 0 && chunk[5] !== Flags.ACK)
+        reject(new Error(`unexpected reply flags 0x${chunk[5]?.toString(16)}`));
       ackBytes += chunk.length;
       if (acked() >= total) {
         socket.off('data', onData);
@@ -66,15 +67,31 @@ function pump(socket: net.Socket, block: Buffer, perWrite: number, total: number
 }
 
 async function main(): Promise<void> {
-  const server = await spawnServer({ port: 0 }, process.env['CPU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=bench/.prof'] : []);
+  const server = await spawnServer(
+    { port: 0 },
+    process.env['CPU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=bench/.prof'] : [],
+  );
   try {
     const admin = await connect(server.port);
-    admin.write(Buffer.concat([encodeControl(Command.CREATE_TOPIC, Buffer.from('bench-big')), encodeControl(Command.CREATE_TOPIC, Buffer.from('bench-small'))]));
+    admin.write(
+      Buffer.concat([
+        encodeControl(Command.CREATE_TOPIC, Buffer.from('bench-big')),
+        encodeControl(Command.CREATE_TOPIC, Buffer.from('bench-small')),
+      ]),
+    );
     await new Promise((r) => admin.once('data', r));
     admin.destroy();
 
     // (a) 1 MiB frames, window 16 (16 MiB in flight).
-    const big = Buffer.from(encodeFrame({ flags: Flags.BATCH_MODE, batchId: 1n, topicId: 1, recordCount: 1, payload: tlvPayload(1024 * 1024) }));
+    const big = Buffer.from(
+      encodeFrame({
+        flags: Flags.BATCH_MODE,
+        batchId: 1n,
+        topicId: 1,
+        recordCount: 1,
+        payload: tlvPayload(1024 * 1024),
+      }),
+    );
     const s1 = await connect(server.port);
     await pump(s1, big, 1, 32, 16); // warm-up
     const secsBig = await pump(s1, big, 1, MIB_FRAMES, 16);
@@ -82,7 +99,13 @@ async function main(): Promise<void> {
 
     // (b) small frames: 100-byte TLV payloads, 256 frames per write, window 1024.
     const per = 256;
-    const small = encodeFrame({ flags: Flags.BATCH_MODE, batchId: 7n, topicId: 2, recordCount: 1, payload: tlvPayload(100) });
+    const small = encodeFrame({
+      flags: Flags.BATCH_MODE,
+      batchId: 7n,
+      topicId: 2,
+      recordCount: 1,
+      payload: tlvPayload(100),
+    });
     const block = Buffer.concat(Array.from({ length: per }, () => small));
     const s2 = await connect(server.port);
     await pump(s2, block, per, 50_000 - (50_000 % per), 1024); // warm-up

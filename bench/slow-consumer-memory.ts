@@ -47,7 +47,13 @@ async function rxSlow(address: string, topicId: number, end: bigint): Promise<vo
   const lance = new Lance({ servers: [address] });
   try {
     await lastValueFrom(
-      lance.topic$(topicId, 0n, { process: () => sleep(PROCESS_MS), autoCommitIntervalMs: false, lagProbeIntervalMs: false }).pipe(takeWhile((b) => b.endOffset < end)),
+      lance
+        .topic$(topicId, 0n, {
+          process: () => sleep(PROCESS_MS),
+          autoCommitIntervalMs: false,
+          lagProbeIntervalMs: false,
+        })
+        .pipe(takeWhile((b) => b.endOffset < end)),
     );
   } finally {
     await lance.close();
@@ -57,7 +63,11 @@ async function rxSlow(address: string, topicId: number, end: bigint): Promise<vo
 async function rawSlow(address: string, topicId: number, end: bigint): Promise<void> {
   const raw = await RawConnection.open(address);
   try {
-    await rawFetchLoop(raw, topicId, end, { maxBytes: DEFAULT_MAX_FETCH_BYTES, prefetch: PREFETCH, onReply: () => sleep(PROCESS_MS) });
+    await rawFetchLoop(raw, topicId, end, {
+      maxBytes: DEFAULT_MAX_FETCH_BYTES,
+      prefetch: PREFETCH,
+      onReply: () => sleep(PROCESS_MS),
+    });
   } finally {
     raw.close();
   }
@@ -66,10 +76,14 @@ async function rawSlow(address: string, topicId: number, end: bigint): Promise<v
 /** The fill runs in its own process, so its garbage is not in this one's RSS. */
 function fillInChild(address: string, name: string, records: number): number {
   const script = join(__dirname, 'lib/fill-child.ts');
-  const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', script, address, name, String(records), String(RECORD_SIZE)], {
-    encoding: 'utf8',
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', script, address, name, String(records), String(RECORD_SIZE)],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+    },
+  );
   const m = /TOPIC (\d+)/.exec(out);
   if (!m) throw new Error(`fill: ${out}`);
   return Number(m[1]);

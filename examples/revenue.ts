@@ -11,7 +11,11 @@ export interface Sale {
 }
 
 /** Total sales per `windowMs`, skipping empty windows. */
-export function revenuePerWindow(sales$: Observable<Sale>, windowMs: number, scheduler: SchedulerLike = asyncScheduler): Observable<number> {
+export function revenuePerWindow(
+  sales$: Observable<Sale>,
+  windowMs: number,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<number> {
   return sales$.pipe(
     bufferTime(windowMs, scheduler),
     filter((window) => window.length > 0),

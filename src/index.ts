@@ -79,7 +79,11 @@ export { ClientConfig } from './client/config.js';
 export { LanceClient, type ConnectOptions } from './client/lance-client.js';
 export { Producer, type SendOptions, type ProducerConnectOptions } from './client/producer.js';
 export { ProducerConfig } from './client/producer-config.js';
-export { StandaloneConsumer, type StandaloneConnectOptions, type StandaloneOpenOptions } from './client/standalone-consumer.js';
+export {
+  StandaloneConsumer,
+  type StandaloneConnectOptions,
+  type StandaloneOpenOptions,
+} from './client/standalone-consumer.js';
 export { StandaloneConfig } from './client/standalone-config.js';
 
 // Records

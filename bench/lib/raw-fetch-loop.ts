@@ -13,7 +13,11 @@ export async function rawFetchLoop(
   raw: RawConnection,
   topicId: number,
   end: bigint,
-  o: { readonly maxBytes: number; readonly prefetch: number; readonly onReply?: (offset: bigint, next: bigint) => Promise<void> | void },
+  o: {
+    readonly maxBytes: number;
+    readonly prefetch: number;
+    readonly onReply?: (offset: bigint, next: bigint) => Promise<void> | void;
+  },
 ): Promise<void> {
   const step = BigInt(o.maxBytes);
   let asked = 0n;

@@ -13,13 +13,23 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-export function spawnServer(options: Omit<LanceServerOptions, 'groupCommitMs'>, nodeArgs: string[] = []): Promise<ChildServer> {
-  if ('groupCommitMs' in options) return Promise.reject(new Error('spawnServer: benchmarks run with the real group-commit timing; drop groupCommitMs'));
+export function spawnServer(
+  options: Omit<LanceServerOptions, 'groupCommitMs'>,
+  nodeArgs: string[] = [],
+): Promise<ChildServer> {
+  if ('groupCommitMs' in options)
+    return Promise.reject(
+      new Error('spawnServer: benchmarks run with the real group-commit timing; drop groupCommitMs'),
+    );
   const script = join(__dirname, 'server-child.ts');
-  const child = spawn(process.execPath, [...nodeArgs, '-r', 'ts-node/register/transpile-only', script, JSON.stringify(options)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '-r', 'ts-node/register/transpile-only', script, JSON.stringify(options)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     child.once('exit', (code) => reject(new Error(`server child exited early (${code})`)));

@@ -47,7 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command === 'serve') {
-    if (rest.includes('--help')) return out(SERVE_USAGE), 0;
+    if (rest.includes('--help')) return (out(SERVE_USAGE), 0);
     await serveMain([...rest]);
     return 0;
   }
@@ -71,7 +71,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       help: { type: 'boolean' },
     },
   });
-  if (values.help) return out(command === 'topics' ? TOPICS_USAGE : USAGE), 0;
+  if (values.help) return (out(command === 'topics' ? TOPICS_USAGE : USAGE), 0);
   if (!['topics', 'produce', 'consume', 'ping', 'status', 'bench', 'demo'].includes(command)) {
     throw new UsageError(`unknown command ${command}\n\n${USAGE}`);
   }
@@ -94,7 +94,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'ping':
       case 'status': {
         const client = new LanceClient(lance);
-        if (command === 'topics') await topicsCommand(client, { positionals, maxAgeSecs: values['max-age-secs'], maxBytes: values['max-bytes'] }, out);
+        if (command === 'topics')
+          await topicsCommand(
+            client,
+            { positionals, maxAgeSecs: values['max-age-secs'], maxBytes: values['max-bytes'] },
+            out,
+          );
         else if (command === 'ping') await pingCommand(client, parseCount(values.count, 'count', 3), out);
         else await statusCommand(client, out);
         break;
@@ -102,14 +107,25 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'produce':
         await produceCommand(
           lance,
-          { topicId: await topicId(), count: values.count === undefined ? undefined : parseCount(values.count, 'count', 0), size: parseSize(values.size ?? '100', 'size'), compression: values.compression ?? false },
+          {
+            topicId: await topicId(),
+            count: values.count === undefined ? undefined : parseCount(values.count, 'count', 0),
+            size: parseSize(values.size ?? '100', 'size'),
+            compression: values.compression ?? false,
+          },
           err,
         );
         break;
       case 'consume':
         await consumeCommand(
           lance,
-          { topicId: await topicId(), from: values.from ?? 'beginning', follow: values.follow ?? false, json: values.json ?? false, max: values.max === undefined ? undefined : parseCount(values.max, 'max', 0) },
+          {
+            topicId: await topicId(),
+            from: values.from ?? 'beginning',
+            follow: values.follow ?? false,
+            json: values.json ?? false,
+            max: values.max === undefined ? undefined : parseCount(values.max, 'max', 0),
+          },
           out,
           stop$,
         );
@@ -118,7 +134,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'demo': {
         const result = await benchCommand(
           lance,
-          { count: parseCount(values.count, 'count', demo ? 1_000_000 : 100_000), size: parseSize(values.size ?? '100', 'size'), topic: values.topic ?? (demo ? 'demo' : 'lnc-bench'), compression: values.compression ?? false },
+          {
+            count: parseCount(values.count, 'count', demo ? 1_000_000 : 100_000),
+            size: parseSize(values.size ?? '100', 'size'),
+            topic: values.topic ?? (demo ? 'demo' : 'lnc-bench'),
+            compression: values.compression ?? false,
+          },
           out,
         );
         if (!result.consumed.complete || result.consumed.duplicates > 0) return 1;

@@ -2,7 +2,8 @@
 import { InvalidArgumentError } from '../wire/errors.js';
 
 export function duration(ms: number, what: string): number {
-  if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) throw new InvalidArgumentError(`${what} must be a number of ms >= 0, got ${ms}`);
+  if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms))
+    throw new InvalidArgumentError(`${what} must be a number of ms >= 0, got ${ms}`);
   return ms;
 }
 
@@ -13,6 +14,7 @@ export function positiveDuration(ms: number, what: string): number {
 }
 
 export function positiveInt(n: number, what: string): number {
-  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive integer, got ${n}`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new InvalidArgumentError(`${what} must be a positive integer, got ${n}`);
   return n;
 }

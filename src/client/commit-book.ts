@@ -87,7 +87,10 @@ export class CommitBook {
     const cause = this.commitError ?? this.lastError;
     this.commitError = undefined;
     const detail = cause instanceof Error ? `; last error: ${cause.message}` : '';
-    return new TimeoutError(`StandaloneConsumer.close: ${unfinished} did not finish within ${timeoutMs} ms${detail}`, cause === undefined ? {} : { cause });
+    return new TimeoutError(
+      `StandaloneConsumer.close: ${unfinished} did not finish within ${timeoutMs} ms${detail}`,
+      cause === undefined ? {} : { cause },
+    );
   }
 
   /** Whether `p` settles within `ms` (on the consumer's scheduler; the timer goes either way). */

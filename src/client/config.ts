@@ -78,11 +78,13 @@ export class ClientConfig extends Settings<Fields, ClientConfig> {
     return this.with({ host });
   }
   withPort(port: number): ClientConfig {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError(`port must be 1..65535, got ${port}`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new InvalidArgumentError(`port must be 1..65535, got ${port}`);
     return this.with({ port });
   }
   withServers(servers: readonly string[]): ClientConfig {
-    for (const s of servers) if (!parseHostPort(s)) throw new InvalidArgumentError(`server must be host:port, got ${JSON.stringify(s)}`);
+    for (const s of servers)
+      if (!parseHostPort(s)) throw new InvalidArgumentError(`server must be host:port, got ${JSON.stringify(s)}`);
     if (servers.length === 0) throw new InvalidArgumentError('servers must not be empty');
     return this.with({ servers: [...servers] });
   }
@@ -106,7 +108,6 @@ export class ClientConfig extends Settings<Fields, ClientConfig> {
     };
   }
 
-
   protected fields(): Fields {
     const { host, port, servers, connectTimeoutMs, requestTimeoutMs, keepaliveIntervalMs, tls, reconnect } = this;
     return { host, port, servers, connectTimeoutMs, requestTimeoutMs, keepaliveIntervalMs, tls, reconnect };
@@ -116,5 +117,5 @@ export class ClientConfig extends Settings<Fields, ClientConfig> {
   }
 }
 
-
-const formatAddress = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+const formatAddress = (host: string, port: number): string =>
+  host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

@@ -28,7 +28,6 @@ export interface ConnectOptions {
 
 export type { CallOptions };
 
-
 export class LanceClient {
   private readonly hold: Subscription;
 
@@ -42,7 +41,10 @@ export class LanceClient {
    * Connects to the first server that answers (trying each seed once) and authenticates if the
    * config has a token. Rejects with the last connection error, or at once on a fatal one.
    */
-  static async connect(config: ClientConfig | string = new ClientConfig(), options: ConnectOptions = {}): Promise<LanceClient> {
+  static async connect(
+    config: ClientConfig | string = new ClientConfig(),
+    options: ConnectOptions = {},
+  ): Promise<LanceClient> {
     const cfg = typeof config === 'string' ? ClientConfig.fromAddress(config) : config;
     const lance = new Lance({ ...cfg.toLanceOptions(), ...options.lanceOptions });
     const client = new LanceClient(lance);
@@ -89,7 +91,13 @@ export class LanceClient {
   fetch(topicId: number, offset: bigint, maxBytes: number, o?: CallOptions): Promise<FetchResponse> {
     return this.run(admin.fetch$(this.lance, topicId, offset, maxBytes, o), o);
   }
-  subscribe(topicId: number, startOffset: bigint, maxBatchBytes: number, consumerId: bigint, o?: CallOptions): Promise<SubscribeAck> {
+  subscribe(
+    topicId: number,
+    startOffset: bigint,
+    maxBatchBytes: number,
+    consumerId: bigint,
+    o?: CallOptions,
+  ): Promise<SubscribeAck> {
     return this.run(admin.subscribe$(this.lance, topicId, startOffset, maxBatchBytes, consumerId, o), o);
   }
   unsubscribe(topicId: number, consumerId: bigint, o?: CallOptions): Promise<void> {

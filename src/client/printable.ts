@@ -4,7 +4,10 @@
  */
 import type { TlsOptions } from '../transport/types.js';
 
-export function printable(fields: { readonly tls?: TlsOptions | undefined }, hasToken: boolean): Record<string, unknown> {
+export function printable(
+  fields: { readonly tls?: TlsOptions | undefined },
+  hasToken: boolean,
+): Record<string, unknown> {
   const tls = fields.tls;
   return {
     ...fields,

@@ -105,7 +105,6 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
     this.tls = f.tls;
   }
 
-
   withBatchSize(bytes: number): ProducerConfig {
     return this.with({ batchSize: positiveInt(bytes, 'batch size') });
   }
@@ -144,8 +143,34 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
   }
 
   toProducerOptions(): ProducerOptions {
-    const { batchSize, maxRequestBytes, flushWhenIdle, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs } = this;
-    return { batchSize, maxRequestBytes, flushWhenIdle, lingerMs, compression, maxPendingAcks, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs };
+    const {
+      batchSize,
+      maxRequestBytes,
+      flushWhenIdle,
+      lingerMs,
+      compression,
+      maxPendingAcks,
+      requestTimeoutMs,
+      bufferMemory,
+      maxBlockMs,
+      maxWaitingBytes,
+      closeTimeoutMs,
+      deliveryTimeoutMs,
+    } = this;
+    return {
+      batchSize,
+      maxRequestBytes,
+      flushWhenIdle,
+      lingerMs,
+      compression,
+      maxPendingAcks,
+      requestTimeoutMs,
+      bufferMemory,
+      maxBlockMs,
+      maxWaitingBytes,
+      closeTimeoutMs,
+      deliveryTimeoutMs,
+    };
   }
 
   toLanceOptions(servers: readonly string[]): LanceOptions {
@@ -161,10 +186,41 @@ export class ProducerConfig extends Settings<Fields, ProducerConfig> {
     };
   }
 
-
   protected fields(): Fields {
-    const { batchSize, maxRequestBytes, flushWhenIdle, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs, autoReconnect, tls } = this;
-    return { batchSize, maxRequestBytes, flushWhenIdle, lingerMs, compression, maxPendingAcks, connectTimeoutMs, requestTimeoutMs, bufferMemory, maxBlockMs, maxWaitingBytes, closeTimeoutMs, deliveryTimeoutMs, autoReconnect, tls };
+    const {
+      batchSize,
+      maxRequestBytes,
+      flushWhenIdle,
+      lingerMs,
+      compression,
+      maxPendingAcks,
+      connectTimeoutMs,
+      requestTimeoutMs,
+      bufferMemory,
+      maxBlockMs,
+      maxWaitingBytes,
+      closeTimeoutMs,
+      deliveryTimeoutMs,
+      autoReconnect,
+      tls,
+    } = this;
+    return {
+      batchSize,
+      maxRequestBytes,
+      flushWhenIdle,
+      lingerMs,
+      compression,
+      maxPendingAcks,
+      connectTimeoutMs,
+      requestTimeoutMs,
+      bufferMemory,
+      maxBlockMs,
+      maxWaitingBytes,
+      closeTimeoutMs,
+      deliveryTimeoutMs,
+      autoReconnect,
+      tls,
+    };
   }
   protected make(fields: Fields, carried: Carried): ProducerConfig {
     return new ProducerConfig(fields, carried);

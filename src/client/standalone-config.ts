@@ -116,7 +116,8 @@ export class StandaloneConfig extends Settings<Fields, StandaloneConfig> {
     return this.with({ offsetDir: dir });
   }
   withAutoCommitInterval(ms: number): StandaloneConfig {
-    if (!(ms > 0) || !Number.isFinite(ms)) throw new InvalidArgumentError(`auto-commit interval must be > 0 ms, got ${ms}`);
+    if (!(ms > 0) || !Number.isFinite(ms))
+      throw new InvalidArgumentError(`auto-commit interval must be > 0 ms, got ${ms}`);
     return this.with({ autoCommitIntervalMs: ms });
   }
   /** No auto-commit: offsets are stored only by `commit()`. */
@@ -133,7 +134,8 @@ export class StandaloneConfig extends Settings<Fields, StandaloneConfig> {
     return this.with({ serverCommit: enabled });
   }
   withCatchingUpBackoff(delayMs: number, maxStalls = 3): StandaloneConfig {
-    if (!Number.isInteger(maxStalls) || maxStalls < 1) throw new InvalidArgumentError(`max stalls must be an integer >= 1, got ${maxStalls}`);
+    if (!Number.isInteger(maxStalls) || maxStalls < 1)
+      throw new InvalidArgumentError(`max stalls must be an integer >= 1, got ${maxStalls}`);
     return this.with({ catchingUpDelayMs: duration(delayMs, 'catching-up delay'), catchingUpMaxStalls: maxStalls });
   }
   withLagProbeInterval(ms: number | false): StandaloneConfig {
@@ -160,12 +162,36 @@ export class StandaloneConfig extends Settings<Fields, StandaloneConfig> {
 
   protected fields(): Fields {
     const {
-      maxFetchBytes, startPosition, offsetDir, autoCommitIntervalMs, pollIntervalMs, pollTimeoutMs, connectTimeoutMs,
-      requestTimeoutMs, serverCommit, catchingUpDelayMs, catchingUpMaxStalls, lagProbeIntervalMs, closeTimeoutMs, tls,
+      maxFetchBytes,
+      startPosition,
+      offsetDir,
+      autoCommitIntervalMs,
+      pollIntervalMs,
+      pollTimeoutMs,
+      connectTimeoutMs,
+      requestTimeoutMs,
+      serverCommit,
+      catchingUpDelayMs,
+      catchingUpMaxStalls,
+      lagProbeIntervalMs,
+      closeTimeoutMs,
+      tls,
     } = this;
     return {
-      maxFetchBytes, startPosition, offsetDir, autoCommitIntervalMs, pollIntervalMs, pollTimeoutMs, connectTimeoutMs,
-      requestTimeoutMs, serverCommit, catchingUpDelayMs, catchingUpMaxStalls, lagProbeIntervalMs, closeTimeoutMs, tls,
+      maxFetchBytes,
+      startPosition,
+      offsetDir,
+      autoCommitIntervalMs,
+      pollIntervalMs,
+      pollTimeoutMs,
+      connectTimeoutMs,
+      requestTimeoutMs,
+      serverCommit,
+      catchingUpDelayMs,
+      catchingUpMaxStalls,
+      lagProbeIntervalMs,
+      closeTimeoutMs,
+      tls,
     };
   }
   protected make(fields: Fields, carried: Carried): StandaloneConfig {

@@ -100,7 +100,11 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
   }
 
   /** Over an existing core (shared: `close()` leaves it open). */
-  static open(lance: ConsumerHost, config: StandaloneConfig, options: StandaloneOpenOptions = {}): Promise<StandaloneConsumer> {
+  static open(
+    lance: ConsumerHost,
+    config: StandaloneConfig,
+    options: StandaloneOpenOptions = {},
+  ): Promise<StandaloneConsumer> {
     return StandaloneConsumer.create(lance, config, options, false);
   }
 
@@ -113,8 +117,17 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
     const ownsStore = options.offsetStore === undefined;
     const store =
       options.offsetStore ??
-      (config.offsetDir !== undefined ? await FileOffsetStore.open(config.offsetDir, config.consumerName) : new MemoryOffsetStore());
-    const consumer = new StandaloneConsumer(lance, config, options.role ?? nextConsumerRole(), store, ownsStore, ownsLance);
+      (config.offsetDir !== undefined
+        ? await FileOffsetStore.open(config.offsetDir, config.consumerName)
+        : new MemoryOffsetStore());
+    const consumer = new StandaloneConsumer(
+      lance,
+      config,
+      options.role ?? nextConsumerRole(),
+      store,
+      ownsStore,
+      ownsLance,
+    );
     try {
       const stored = await toPromise(consumer.driver.restore$());
       if (stored === undefined) await consumer.seekTo(config.startPosition, options.signal);
@@ -196,7 +209,8 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
         current = undefined;
       }
     } finally {
-      if (current !== undefined && !this.book.covers(current) && !this.closed && !this.busy) this.driver.seek(current.startOffset);
+      if (current !== undefined && !this.book.covers(current) && !this.closed && !this.busy)
+        this.driver.seek(current.startOffset);
     }
   }
 
@@ -213,8 +227,10 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
    */
   async close(options: CloseOptions = {}): Promise<void> {
     if (this.closed) return;
-    const timeoutMs = options.timeoutMs ?? this.config.closeTimeoutMs ?? defaultCloseTimeoutMs(this.config.requestTimeoutMs);
-    if (!(timeoutMs >= 0)) throw new InvalidArgumentError(`close timeout must be a number of ms >= 0, got ${timeoutMs}`);
+    const timeoutMs =
+      options.timeoutMs ?? this.config.closeTimeoutMs ?? defaultCloseTimeoutMs(this.config.requestTimeoutMs);
+    if (!(timeoutMs >= 0))
+      throw new InvalidArgumentError(`close timeout must be a number of ms >= 0, got ${timeoutMs}`);
     this.closed = true;
     const deadline = this.scheduler.now() + timeoutMs;
     const left = (): number => Math.max(0, deadline - this.scheduler.now());
@@ -223,7 +239,8 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
     if (this.ownsStore) {
       // Closed even past the deadline (it stops taking calls), but then not waited for.
       const closed = this.store.close().catch((err: unknown) => this.book.noteFailure(err));
-      if (!(await this.book.within(closed, unfinished === undefined ? left() : 0)) && unfinished === undefined) unfinished = 'closing the offset store';
+      if (!(await this.book.within(closed, unfinished === undefined ? left() : 0)) && unfinished === undefined)
+        unfinished = 'closing the offset store';
     }
     // Always: its sockets and timers go even when the deadline has passed.
     if (this.ownsLance && this.lance instanceof Lance) await this.lance.close({ timeoutMs: left() });

@@ -32,7 +32,11 @@ export class FileOffsetStore implements OffsetStore {
   ) {}
 
   /** Validate the name, create the directory and clear lock debris left by killed processes. */
-  static async open(baseDir: string, consumerName: string, options: FileOffsetStoreOptions = {}): Promise<FileOffsetStore> {
+  static async open(
+    baseDir: string,
+    consumerName: string,
+    options: FileOffsetStoreOptions = {},
+  ): Promise<FileOffsetStore> {
     const dir = consumerDir(baseDir, consumerName);
     const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
     if (!Number.isFinite(lockTimeoutMs) || lockTimeoutMs < 0) {

@@ -172,8 +172,11 @@ function parseOwner(text: string): Owner | undefined {
   try {
     const o = JSON.parse(text) as Partial<Owner>;
     const ok =
-      Number.isSafeInteger(o.pid) && (o.pid ?? 0) > 0 && typeof o.host === 'string' &&
-      Number.isFinite(o.start) && typeof o.token === 'string';
+      Number.isSafeInteger(o.pid) &&
+      (o.pid ?? 0) > 0 &&
+      typeof o.host === 'string' &&
+      Number.isFinite(o.start) &&
+      typeof o.token === 'string';
     return ok ? (o as Owner) : undefined;
   } catch {
     return undefined;

@@ -18,7 +18,9 @@ export function serverAttributes(server: string | undefined): Attributes {
   const port = Number(server.slice(colon + 1));
   let host = colon > 0 ? server.slice(0, colon) : server;
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  return Number.isInteger(port) && colon > 0 ? { 'server.address': host, 'server.port': port } : { 'server.address': server };
+  return Number.isInteger(port) && colon > 0
+    ? { 'server.address': host, 'server.port': port }
+    : { 'server.address': server };
 }
 
 /**

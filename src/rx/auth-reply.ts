@@ -18,7 +18,9 @@ export function redact(text: string, secret: string): string {
 /** Throws the typed refusal; returns when the server said "Authenticated". */
 export function checkAuthReply(reply: Frame, token: string, peer: string): void {
   if (commandOf(reply) !== Command.AUTHENTICATE_RESPONSE) {
-    throw new InvalidFrameError(`expected an AuthenticateResponse from ${peer}, got command 0x${commandOf(reply).toString(16)}`);
+    throw new InvalidFrameError(
+      `expected an AuthenticateResponse from ${peer}, got command 0x${commandOf(reply).toString(16)}`,
+    );
   }
   const r = decodeAuthenticateResponse(reply.payload);
   if (!r.success) throw new AuthenticationError(`authentication refused by ${peer}: ${redact(r.message, token)}`);

@@ -113,7 +113,10 @@ export function traceSettled<C extends { error?: unknown }>(ch: Traced<C>, conte
  * An unsubscribe before either settles it without an error (the caller gave up; the operation is
  * not known to have failed).
  */
-export function traced<T, C extends { error?: unknown }>(ch: Traced<C>, context: () => NoInfer<C>): (source: Observable<T>) => Observable<T> {
+export function traced<T, C extends { error?: unknown }>(
+  ch: Traced<C>,
+  context: () => NoInfer<C>,
+): (source: Observable<T>) => Observable<T> {
   return (source) =>
     new Observable<T>((subscriber) => {
       const c = context();

@@ -10,7 +10,11 @@ import type { ConnectionState } from './state.js';
 export interface Health {
   readonly status: 'up' | 'degraded' | 'down';
   /** Each failing role and why (the error's message). */
-  readonly failing: readonly { readonly role: SessionRole; readonly state: ConnectionState['type']; readonly reason: string }[];
+  readonly failing: readonly {
+    readonly role: SessionRole;
+    readonly state: ConnectionState['type'];
+    readonly reason: string;
+  }[];
   /** Roles with a live session. */
   readonly connected: readonly SessionRole[];
 }

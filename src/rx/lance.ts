@@ -8,7 +8,21 @@
  * const reply = await lance.request(Command.LIST_TOPICS);
  * await lance.close();
  */
-import { EMPTY, Observable, ReplaySubject, Subject, catchError, defer, filter, map, merge, startWith, switchMap, take, throwError } from 'rxjs';
+import {
+  EMPTY,
+  Observable,
+  ReplaySubject,
+  Subject,
+  catchError,
+  defer,
+  filter,
+  map,
+  merge,
+  startWith,
+  switchMap,
+  take,
+  throwError,
+} from 'rxjs';
 import { type Health, summarizeHealth } from './health.js';
 import { ClosedError } from '../wire/errors.js';
 import { commandName } from '../wire/control.js';
@@ -143,7 +157,12 @@ export class Lance {
       consumeTopic(
         this.session$(nextConsumerRole()),
         id,
-        { requestTimeoutMs: this.options.requestTimeoutMs, logger: this.options.logger, ...options, ...(from === undefined ? {} : { from }) },
+        {
+          requestTimeoutMs: this.options.requestTimeoutMs,
+          logger: this.options.logger,
+          ...options,
+          ...(from === undefined ? {} : { from }),
+        },
         this.options.scheduler,
       ),
     );
@@ -161,7 +180,11 @@ export class Lance {
    */
   producer(topicId: number, options: ProducerOptions = {}): RxProducer {
     if (this.closed) throw new ClosedError('the client is closed');
-    return hostedProducer(this, topicId, { requestTimeoutMs: this.options.requestTimeoutMs, logger: this.options.logger, ...options });
+    return hostedProducer(this, topicId, {
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      logger: this.options.logger,
+      ...options,
+    });
   }
 
   /**
@@ -260,7 +283,9 @@ export class Lance {
   }
 
   private liveSession$(role: SessionRole): Observable<LiveSession> {
-    return defer(() => (this.closed ? throwError(() => new ClosedError('the client is closed')) : this.role(role).session$));
+    return defer(() =>
+      this.closed ? throwError(() => new ClosedError('the client is closed')) : this.role(role).session$,
+    );
   }
 
   /** What control calls see of this client; one object for the client's life. */

@@ -86,11 +86,19 @@ export class LiveSession implements Session {
     const call$ = new Observable<Frame>((subscriber) => {
       if (this.failure) return subscriber.error(this.failure);
       const bytes = encodeControl(command, command === Command.FETCH ? this.fitFetch(payload) : payload);
-      this.enqueue(this.requests, command, subscriber, timeoutMs, `no reply to command ${hexCode(command)} from ${this.address} within ${timeoutMs} ms`);
+      this.enqueue(
+        this.requests,
+        command,
+        subscriber,
+        timeoutMs,
+        `no reply to command ${hexCode(command)} from ${this.address} within ${timeoutMs} ms`,
+      );
       this.init.transport.write(bytes);
     });
     if (!requestChannel.hasSubscribers) return call$;
-    return call$.pipe(traced(requestChannel, () => ({ command: commandName(command), code: command, server: this.address })));
+    return call$.pipe(
+      traced(requestChannel, () => ({ command: commandName(command), code: command, server: this.address })),
+    );
   }
 
   /** Round trip of one Keepalive, in ms (performance.now). A missing echo kills the session. */
@@ -103,7 +111,9 @@ export class LiveSession implements Session {
 
   kill(reason?: unknown): void {
     this.die(
-      reason instanceof LanceError ? reason : new ConnectionError(`session to ${this.address} killed`, reason === undefined ? {} : { cause: reason }),
+      reason instanceof LanceError
+        ? reason
+        : new ConnectionError(`session to ${this.address} killed`, reason === undefined ? {} : { cause: reason }),
     );
   }
 
@@ -119,7 +129,8 @@ export class LiveSession implements Session {
     if (this.failure) return; // an engine killed us while handling the frame
     if (kind === 'control') this.reply(this.requests.shift(), frame);
     // The Unsubscribe reply is an Ack whose batch id is the consumer id (§2.3.14).
-    else if (kind === 'ack' && this.requests[0]?.command === Command.UNSUBSCRIBE) this.reply(this.requests.shift(), frame);
+    else if (kind === 'ack' && this.requests[0]?.command === Command.UNSUBSCRIBE)
+      this.reply(this.requests.shift(), frame);
   }
 
   drained(): void {
@@ -158,11 +169,23 @@ export class LiveSession implements Session {
   }
 
   private sendPing(subscriber: Subscriber<number> | undefined, timeoutMs: number): void {
-    this.enqueue(this.pings, Command.ERROR_RESPONSE, subscriber, timeoutMs, `no keepalive echo from ${this.address} within ${timeoutMs} ms (dead peer)`);
+    this.enqueue(
+      this.pings,
+      Command.ERROR_RESPONSE,
+      subscriber,
+      timeoutMs,
+      `no keepalive echo from ${this.address} within ${timeoutMs} ms (dead peer)`,
+    );
     this.init.transport.write(KEEPALIVE);
   }
 
-  private enqueue<T>(queue: Pending<T>[], command: number, subscriber: Subscriber<T> | undefined, timeoutMs: number, message: string): void {
+  private enqueue<T>(
+    queue: Pending<T>[],
+    command: number,
+    subscriber: Subscriber<T> | undefined,
+    timeoutMs: number,
+    message: string,
+  ): void {
     const p: Pending<T> = { command, subscriber, deadline: undefined, sentAt: performance.now() };
     p.deadline = this.init.scheduler.schedule(() => this.timedOut(queue, p, message), timeoutMs);
     queue.push(p);

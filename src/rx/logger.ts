@@ -34,10 +34,16 @@ export function logConnectionState(logger: Logger, s: ConnectionState): void {
       logger.info('lnc-client: connected', { role: s.role, server: s.address, epoch: s.epoch });
       return;
     case 'reconnecting':
-      logger.warn('lnc-client: connection failed, reconnecting', { role: s.role, attempt: s.attempt, delayMs: Math.round(s.delayMs), ...errorFields(s.error) });
+      logger.warn('lnc-client: connection failed, reconnecting', {
+        role: s.role,
+        attempt: s.attempt,
+        delayMs: Math.round(s.delayMs),
+        ...errorFields(s.error),
+      });
       return;
     case 'closed':
-      if (s.error !== undefined) logger.error('lnc-client: connection closed by a fatal error', { role: s.role, ...errorFields(s.error) });
+      if (s.error !== undefined)
+        logger.error('lnc-client: connection closed by a fatal error', { role: s.role, ...errorFields(s.error) });
       else logger.debug('lnc-client: connection closed', { role: s.role });
       return;
   }

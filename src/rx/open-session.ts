@@ -30,7 +30,9 @@ export function openSession(init: OpenSessionInit): Observable<LiveSession> {
   return new Observable<LiveSession>((subscriber) => {
     const target = parseHostPort(address);
     if (!target) return subscriber.error(new ConnectionError(`not a host:port address: ${address}`));
-    const decoder = new FrameDecoder(options.maxPayloadLength === undefined ? {} : { maxPayloadLength: options.maxPayloadLength });
+    const decoder = new FrameDecoder(
+      options.maxPayloadLength === undefined ? {} : { maxPayloadLength: options.maxPayloadLength },
+    );
     let session: LiveSession | undefined;
 
     const opened = (transport: Transport): void => {
@@ -66,7 +68,12 @@ export function openSession(init: OpenSessionInit): Observable<LiveSession> {
     };
 
     const transport = options.connector(
-      { host: target.host, port: target.port, connectTimeoutMs: options.connectTimeoutMs, ...(options.tls ? { tls: options.tls } : {}) },
+      {
+        host: target.host,
+        port: target.port,
+        connectTimeoutMs: options.connectTimeoutMs,
+        ...(options.tls ? { tls: options.tls } : {}),
+      },
       {
         opened: () => opened(transport),
         data: (chunk) => {

@@ -109,6 +109,7 @@ export function resolveOptions(o: LanceOptions): ResolvedOptions {
 
 function nonNegative(v: number | undefined, dflt: number, name: string): number {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || Number.isNaN(v) || v < 0) throw new InvalidArgumentError(`${name} must be a number >= 0, got ${v}`);
+  if (typeof v !== 'number' || Number.isNaN(v) || v < 0)
+    throw new InvalidArgumentError(`${name} must be a number >= 0, got ${v}`);
   return v;
 }

@@ -49,7 +49,10 @@ export class RoleConnection {
   private epoch = 0;
   private live: LiveSession | undefined;
 
-  constructor(readonly role: SessionRole, ctx: RoleContext) {
+  constructor(
+    readonly role: SessionRole,
+    ctx: RoleContext,
+  ) {
     this.state = new BehaviorSubject<ConnectionState>({ type: 'closed', role });
     const { options } = ctx;
     // Logged where it changes, not by subscribing: whether `state` is observed decides when the
@@ -57,7 +60,8 @@ export class RoleConnection {
     const set = (s: ConnectionState): void => {
       this.state.next(s);
       logConnectionState(options.logger, s);
-      if (connectionChannel.hasSubscribers) connectionChannel.publish({ role, state: s } satisfies ConnectionDiagnostic);
+      if (connectionChannel.hasSubscribers)
+        connectionChannel.publish({ role, state: s } satisfies ConnectionDiagnostic);
       ctx.changed?.();
     };
 
@@ -75,7 +79,9 @@ export class RoleConnection {
         token: ctx.token,
         nextEpoch: () => ++this.epoch,
         teardownReason: (): LanceError =>
-          ctx.isClosed() ? new ClosedError('the client was closed') : new ConnectionError(`the ${role} connection was released (no more users)`),
+          ctx.isClosed()
+            ? new ClosedError('the client was closed')
+            : new ConnectionError(`the ${role} connection was released (no more users)`),
       }).pipe(
         tap({
           next: (s) => {
@@ -103,7 +109,8 @@ export class RoleConnection {
           scheduler: options.scheduler,
           onRetry: ({ attempt, delayMs, error }) => set({ type: 'reconnecting', role, attempt, delayMs, error }),
           // A refused certificate is fatal for that server, not for the seeds not tried yet.
-          shouldRetry: (error) => isRetryable(error) || (error instanceof TlsVerificationError && !ctx.ring.exhausted(skip)),
+          shouldRetry: (error) =>
+            isRetryable(error) || (error instanceof TlsVerificationError && !ctx.ring.exhausted(skip)),
         }),
       );
     }).pipe(
@@ -122,7 +129,9 @@ export class RoleConnection {
       }),
     );
 
-    this.session$ = defer(() => (ctx.isClosed() ? throwError(() => new ClosedError('the client is closed')) : shared)).pipe(
+    this.session$ = defer(() =>
+      ctx.isClosed() ? throwError(() => new ClosedError('the client is closed')) : shared,
+    ).pipe(
       // The replayed session may have died since; its successor will come.
       filter((s) => !s.closed),
     );

@@ -17,7 +17,8 @@ import {
 import type { TopicLog } from './topic-log.js';
 
 /** ErrorResponse: code 0xFF, payload = the UTF-8 text, nothing else (§3.1). */
-export const errorFrame = (text: string): Uint8Array => encodeControl(Command.ERROR_RESPONSE, Buffer.from(text, 'utf8'));
+export const errorFrame = (text: string): Uint8Array =>
+  encodeControl(Command.ERROR_RESPONSE, Buffer.from(text, 'utf8'));
 
 /** A JSON reply; keys sorted like serde_json's BTreeMap unless the server uses a struct (§2.2). */
 export const jsonFrame = (command: number, value: JsonValue, sortKeys = true): Uint8Array =>
@@ -32,7 +33,12 @@ const ACK_TEMPLATE = encodeAck(0n);
  * FetchResponse (§2.3.11): next_offset u64 | bytes_returned u32 | record_count u32 (1 if data else 0) | data.
  * Built in place: the data is copied once, from the log into the frame.
  */
-export function fetchResponseFrame(nextOffset: bigint, log: TopicLog | undefined, offset: number, n: number): Uint8Array {
+export function fetchResponseFrame(
+  nextOffset: bigint,
+  log: TopicLog | undefined,
+  offset: number,
+  n: number,
+): Uint8Array {
   const buf = Buffer.allocUnsafe(HEADER_SIZE + FETCH_RESPONSE_HEADER + n);
   buf.writeBigUInt64LE(nextOffset, HEADER_SIZE);
   buf.writeUInt32LE(n, HEADER_SIZE + 8);
@@ -49,7 +55,8 @@ export function ackFrames(headers: readonly Uint8Array[], offsets: readonly numb
   const n = headers.length;
   const out = Buffer.allocUnsafe(n * HEADER_SIZE);
   out.set(ACK_TEMPLATE, 0);
-  for (let filled = HEADER_SIZE; filled < out.length; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
+  for (let filled = HEADER_SIZE; filled < out.length; filled *= 2)
+    out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
   for (let i = 0; i < n; i++) {
     const h = headers[i]!;
     const from = offsets[i]! + 12;

@@ -60,7 +60,8 @@ export async function serveMain(argv: string[], io: ServeIo = {}): Promise<void>
       'withhold-acks': { type: 'boolean' },
     },
   });
-  if ((v['tls-cert'] === undefined) !== (v['tls-key'] === undefined)) throw new Error(`--tls-cert and --tls-key go together\n${SERVE_USAGE}`);
+  if ((v['tls-cert'] === undefined) !== (v['tls-key'] === undefined))
+    throw new Error(`--tls-cert and --tls-key go together\n${SERVE_USAGE}`);
   const options: LanceServerOptions = {
     host: v.host ?? '127.0.0.1',
     port: int(v.port, 'port') ?? 1992,
@@ -87,7 +88,8 @@ export async function serveMain(argv: string[], io: ServeIo = {}): Promise<void>
   if (dropAfter !== undefined) f.dropAfterFrames(dropAfter, { abrupt: v['drop-abrupt'] === true });
   const forwardFailed = int(v['forward-failed'], 'forward-failed');
   if (forwardFailed !== undefined) f.forwardFailed({ any: forwardFailed });
-  if (v['not-leader'] !== undefined) f.notLeader(v['not-leader'], { count: int(v['not-leader-count'], 'not-leader-count') ?? 1 });
+  if (v['not-leader'] !== undefined)
+    f.notLeader(v['not-leader'], { count: int(v['not-leader-count'], 'not-leader-count') ?? 1 });
   const catchingUp = int(v['catching-up'], 'catching-up');
   if (catchingUp !== undefined) f.catchingUp(catchingUp);
   const rateLimit = int(v['rate-limit-fetches'], 'rate-limit-fetches');
@@ -113,7 +115,8 @@ export async function serveMain(argv: string[], io: ServeIo = {}): Promise<void>
 function int(s: string | undefined, name: string): number | undefined {
   if (s === undefined) return undefined;
   const n = Number(s);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${JSON.stringify(s)}\n${SERVE_USAGE}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new Error(`--${name} must be a non-negative integer, got ${JSON.stringify(s)}\n${SERVE_USAGE}`);
   return n;
 }
 

@@ -70,7 +70,9 @@ export function socketError(err: unknown, address: string, tlsReason?: string): 
   const detail = e?.message ?? String(err);
   const reason = tlsReason ?? (code !== undefined && TLS_CODES.has(code) ? code : undefined);
   if (reason !== undefined) {
-    return new TlsVerificationError(`TLS certificate of ${address} refused (${reason}): ${detail}`, reason, { cause: err });
+    return new TlsVerificationError(`TLS certificate of ${address} refused (${reason}): ${detail}`, reason, {
+      cause: err,
+    });
   }
   if (code === 'ETIMEDOUT') return new TimeoutError(`connecting to ${address} timed out`, { cause: err });
   return new ConnectionError(`connection to ${address} failed: ${detail}`, { cause: err });

@@ -91,7 +91,8 @@ export class FakeNetwork {
     const verdict = this.options.accept?.(target, attempt) ?? 'open';
     const defer = this.options.defer ?? ((fn, ms) => void setTimeout(fn, ms));
     if (verdict === 'open') defer(() => socket.open(), this.options.openDelayMs ?? 0);
-    if (verdict === 'refuse') defer(() => socket.fail(new ConnectionError(`connection to ${socket.address} refused`)), 0);
+    if (verdict === 'refuse')
+      defer(() => socket.fail(new ConnectionError(`connection to ${socket.address} refused`)), 0);
     return socket;
   };
 }

@@ -34,7 +34,10 @@ export const connectNode: Connector = (target: TransportTarget, handlers: Transp
   // The connect deadline is the transport's own: the rx layer's timers only see an opened stream.
   const timer =
     target.connectTimeoutMs !== undefined && target.connectTimeoutMs > 0
-      ? setTimeout(() => finish(new TimeoutError(`connecting to ${address} timed out after ${target.connectTimeoutMs} ms`)), target.connectTimeoutMs)
+      ? setTimeout(
+          () => finish(new TimeoutError(`connecting to ${address} timed out after ${target.connectTimeoutMs} ms`)),
+          target.connectTimeoutMs,
+        )
       : undefined;
 
   socket.once(secure ? 'secureConnect' : 'connect', () => {
@@ -54,7 +57,13 @@ export const connectNode: Connector = (target: TransportTarget, handlers: Transp
     const refused = secure && !open ? (socket as tls.TLSSocket).authorizationError : undefined;
     finish(socketError(err, address, refused === undefined || refused === null ? undefined : String(refused)));
   });
-  socket.on('close', () => finish(new ConnectionError(open ? `connection to ${address} closed by the server` : `connection to ${address} closed before it opened`)));
+  socket.on('close', () =>
+    finish(
+      new ConnectionError(
+        open ? `connection to ${address} closed by the server` : `connection to ${address} closed before it opened`,
+      ),
+    ),
+  );
 
   return {
     write: (bytes) => (done ? false : socket.write(bytes)),

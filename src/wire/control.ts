@@ -3,7 +3,11 @@ import { Command, Flags } from './constants.js';
 import { encodeFrame, type Frame } from './frame.js';
 
 export function encodeControl(command: number, payload?: Uint8Array): Uint8Array {
-  return encodeFrame(payload === undefined ? { flags: Flags.CONTROL, batchId: BigInt(command) } : { flags: Flags.CONTROL, batchId: BigInt(command), payload });
+  return encodeFrame(
+    payload === undefined
+      ? { flags: Flags.CONTROL, batchId: BigInt(command) }
+      : { flags: Flags.CONTROL, batchId: BigInt(command), payload },
+  );
 }
 
 export const encodeKeepalive = (): Uint8Array => encodeFrame({ flags: Flags.KEEPALIVE });

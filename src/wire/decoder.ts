@@ -131,9 +131,7 @@ export class FrameDecoder {
     if (readU32(b, o + 8) !== expected) throw new InvalidFrameError('header CRC mismatch');
     const header = readHeader(b, o);
     if (header.payloadLength > this.limit) {
-      throw new InvalidFrameError(
-        `payload length ${header.payloadLength} exceeds the limit of ${this.limit} bytes`,
-      );
+      throw new InvalidFrameError(`payload length ${header.payloadLength} exceeds the limit of ${this.limit} bytes`);
     }
     return header;
   }
@@ -182,4 +180,3 @@ function checkPrefix(b: Uint8Array, n: number): void {
   }
   if (n > 4 && b[4] !== PROTOCOL_VERSION) throw new InvalidFrameError(`unsupported protocol version ${b[4]}`);
 }
-

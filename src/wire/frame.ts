@@ -60,12 +60,14 @@ export function sealFrame(buf: Uint8Array, init: Omit<FrameInit, 'payload'>): Ui
   const timestampNs = init.timestampNs ?? 0n;
   const recordCount = init.recordCount ?? 0;
   const topicId = init.topicId ?? 0;
-  if (!Number.isInteger(flags) || flags < 0 || flags > 0xff) throw new InvalidArgumentError(`flags must be a u8, got ${flags}`);
+  if (!Number.isInteger(flags) || flags < 0 || flags > 0xff)
+    throw new InvalidArgumentError(`flags must be a u8, got ${flags}`);
   if (!isU64(batchId)) throw new InvalidArgumentError(`batchId must be a u64, got ${batchId}`);
   if (!isU64(timestampNs)) throw new InvalidArgumentError(`timestampNs must be a u64, got ${timestampNs}`);
   if (!isU32(recordCount)) throw new InvalidArgumentError(`recordCount must be a u32, got ${recordCount}`);
   if (!isU32(topicId)) throw new InvalidArgumentError(`topicId must be a u32, got ${topicId}`);
-  if (payloadLength < 0 || payloadLength > 0xffff_ffff) throw new InvalidArgumentError('payload does not fit a u32 length');
+  if (payloadLength < 0 || payloadLength > 0xffff_ffff)
+    throw new InvalidArgumentError('payload does not fit a u32 length');
   buf.set(MAGIC, 0);
   buf[4] = PROTOCOL_VERSION;
   buf[5] = flags;

@@ -45,7 +45,8 @@ export function retentionValues(options: RetentionOptions): RetentionValues {
 
 function limit(v: number | bigint | undefined, none: bigint, max: bigint, name: string): bigint {
   if (v === undefined) return none;
-  if (typeof v === 'number' && !Number.isSafeInteger(v)) throw new InvalidArgumentError(`${name} must be an integer, got ${v}`);
+  if (typeof v === 'number' && !Number.isSafeInteger(v))
+    throw new InvalidArgumentError(`${name} must be an integer, got ${v}`);
   const b = BigInt(v);
   if (b === 0n) {
     throw new InvalidArgumentError(

@@ -80,14 +80,16 @@ export class TlvRecord {
   }
 
   asKeyValue(): { key: string; value: Uint8Array } {
-    if (this.type !== RecordType.KEY_VALUE || this.value.length < 2) throw new InvalidRecordError('not a KeyValue record');
+    if (this.type !== RecordType.KEY_VALUE || this.value.length < 2)
+      throw new InvalidRecordError('not a KeyValue record');
     const n = readU16(this.value, 0);
     if (2 + n > this.value.length) throw new InvalidRecordError('KeyValue key length runs past the value');
     return { key: fromUtf8(this.value.subarray(2, 2 + n)), value: this.value.subarray(2 + n) };
   }
 
   asTimestamped(): { timestampNs: bigint; value: Uint8Array } {
-    if (this.type !== RecordType.TIMESTAMPED || this.value.length < 8) throw new InvalidRecordError('not a Timestamped record');
+    if (this.type !== RecordType.TIMESTAMPED || this.value.length < 8)
+      throw new InvalidRecordError('not a Timestamped record');
     return { timestampNs: readU64(this.value, 0), value: this.value.subarray(8) };
   }
 

@@ -33,7 +33,10 @@ const layerOf = (file: string): string => relative(SRC, file).split(sep)[0]!.rep
 /** Relative module specifiers of `import`/`export ... from` and `import()` in `source`. */
 function specifiers(source: string): string[] {
   const out: string[] = [];
-  for (const m of source.matchAll(/(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) out.push((m[1] ?? m[2])!);
+  for (const m of source.matchAll(
+    /(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g,
+  ))
+    out.push((m[1] ?? m[2])!);
   return out;
 }
 
@@ -44,7 +47,11 @@ describe('the layer map', () => {
   it('finds the source files and their imports (the test itself works)', () => {
     expect(all.length).toBeGreaterThan(50);
     expect(all.flatMap((f) => specifiers(readFileSync(f, 'utf8'))).length).toBeGreaterThan(400);
-    expect(specifiers(`import { a } from './x.js';\nexport * from "../y/z.js";\nconst m = import('./w.js');`)).toEqual(['./x.js', '../y/z.js', './w.js']);
+    expect(specifiers(`import { a } from './x.js';\nexport * from "../y/z.js";\nconst m = import('./w.js');`)).toEqual([
+      './x.js',
+      '../y/z.js',
+      './w.js',
+    ]);
   });
 
   it('every import goes along an arrow', () => {
@@ -54,7 +61,8 @@ describe('the layer map', () => {
       if (allowed === undefined) continue; // src/index.ts: the package entry re-exports every layer
       for (const spec of specifiers(readFileSync(file, 'utf8'))) {
         const to = layerOf(resolve(dirname(file), spec));
-        if (to !== from && !allowed.includes(to)) violations.push(`${relative(SRC, file)} (${from}) imports ${spec} (${to})`);
+        if (to !== from && !allowed.includes(to))
+          violations.push(`${relative(SRC, file)} (${from}) imports ${spec} (${to})`);
       }
     }
     expect(violations).toEqual([]);

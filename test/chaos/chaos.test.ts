@@ -83,34 +83,30 @@ describe('chaos ledger', () => {
 });
 
 describe('chaos run', () => {
-  it(
-    `keeps every acked record through ${DURATION_MS / 1000} s of seeded faults (seed ${SEED})`,
-    async () => {
-      const report = await runChaos({ durationMs: DURATION_MS, seed: SEED, recordsPerSecond: 500 });
-      if (!report.ok) console.error(`${JSON.stringify(report)}\n${formatReport(report)}`);
-      expect(report.failures).toEqual([]);
-      // The same invariants, spelled out.
-      expect(report.produced).toBeGreaterThan(DURATION_MS / 4);
-      expect(report.acked).toBe(report.produced);
-      expect(report.lost).toBe(0);
-      expect(report.lostFromLog).toBe(0);
-      expect(report.gaps).toBe(0);
-      expect(report.duplicates).toBeLessThanOrEqual(report.duplicateBound);
-      expect(report.excessDuplicates).toBe(0);
-      expect(report.outcomeViolations).toBe(0);
-      expect(report.pendingPromises).toEqual([]);
-      expect(report.leakedHandles).toEqual([]);
-      expect(report.memory.maxBufferedBytes).toBeLessThanOrEqual(report.memory.bufferMemory);
-      // It really was chaotic: both roles reconnected, the keepalive found a dead peer, the
-      // producer followed a redirect, and something was resent.
-      expect(report.reconnects.producer).toBeGreaterThan(0);
-      expect(report.reconnects.consumer).toBeGreaterThan(0);
-      const causes = [report.producerRole.causes, ...report.consumerRoles.map((r) => r.causes)];
-      expect(causes.some((c) => (c['keepalive timeout (dead peer)'] ?? 0) > 0)).toBe(true);
-      expect(report.producerRole.connections['leader-proxy']).toBeGreaterThan(0);
-      expect(report.producerStats.retries).toBeGreaterThan(0);
-      expect(Object.keys(report.faultCounts).sort()).toEqual([...FAULT_KINDS].sort());
-    },
-    150_000,
-  );
+  it(`keeps every acked record through ${DURATION_MS / 1000} s of seeded faults (seed ${SEED})`, async () => {
+    const report = await runChaos({ durationMs: DURATION_MS, seed: SEED, recordsPerSecond: 500 });
+    if (!report.ok) console.error(`${JSON.stringify(report)}\n${formatReport(report)}`);
+    expect(report.failures).toEqual([]);
+    // The same invariants, spelled out.
+    expect(report.produced).toBeGreaterThan(DURATION_MS / 4);
+    expect(report.acked).toBe(report.produced);
+    expect(report.lost).toBe(0);
+    expect(report.lostFromLog).toBe(0);
+    expect(report.gaps).toBe(0);
+    expect(report.duplicates).toBeLessThanOrEqual(report.duplicateBound);
+    expect(report.excessDuplicates).toBe(0);
+    expect(report.outcomeViolations).toBe(0);
+    expect(report.pendingPromises).toEqual([]);
+    expect(report.leakedHandles).toEqual([]);
+    expect(report.memory.maxBufferedBytes).toBeLessThanOrEqual(report.memory.bufferMemory);
+    // It really was chaotic: both roles reconnected, the keepalive found a dead peer, the
+    // producer followed a redirect, and something was resent.
+    expect(report.reconnects.producer).toBeGreaterThan(0);
+    expect(report.reconnects.consumer).toBeGreaterThan(0);
+    const causes = [report.producerRole.causes, ...report.consumerRoles.map((r) => r.causes)];
+    expect(causes.some((c) => (c['keepalive timeout (dead peer)'] ?? 0) > 0)).toBe(true);
+    expect(report.producerRole.connections['leader-proxy']).toBeGreaterThan(0);
+    expect(report.producerStats.retries).toBeGreaterThan(0);
+    expect(Object.keys(report.faultCounts).sort()).toEqual([...FAULT_KINDS].sort());
+  }, 150_000);
 });

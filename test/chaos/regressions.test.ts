@@ -19,7 +19,10 @@ describe('the consumer follows NOT_LEADER on a Fetch (was: retried on the same s
     // with NOT_LEADER naming the leader (PROTOCOL.md §3.4: "retryable, reconnect to the given address").
     const leader = await LanceServer.start({ groupCommitMs: 0 });
     const follower = await LanceServer.start({ groupCommitMs: 0 });
-    cleanup.push(() => leader.stop(), () => follower.stop());
+    cleanup.push(
+      () => leader.stop(),
+      () => follower.stop(),
+    );
     for (const s of [leader, follower]) {
       const admin = new Lance({ servers: [s.address] });
       await firstValueFrom(createTopic$(admin, 'redirected'));
@@ -36,7 +39,11 @@ describe('the consumer follows NOT_LEADER on a Fetch (was: retried on the same s
     cleanup.push(() => lance.close());
     const role = `consumer:${Number(nextConsumerRole().split(':')[1]) + 1}`; // the role topic$ takes next
     const connectedTo: string[] = [];
-    lance.state$(role).subscribe((s) => s.type === 'connected' && connectedTo.push(s.address === leader.address ? 'leader' : 'follower'));
+    lance
+      .state$(role)
+      .subscribe(
+        (s) => s.type === 'connected' && connectedTo.push(s.address === leader.address ? 'leader' : 'follower'),
+      );
     const batches = lance.topic$(1, 0, { backoff: { baseMs: 10, maxMs: 50 } }).pipe(take(1), timeout(5_000), toArray());
     // Expected: the consumer role reconnects to the leader (as producers and control requests do)
     // and reads the 10 records. Actual: after 5 s it is still fetching from the follower, on its

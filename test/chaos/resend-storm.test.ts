@@ -41,7 +41,10 @@ describe('resend storm: a server that aborts each connection after 7 frames', ()
   // ≈3,500 duplicates (17.5%) in ≈4 s, server ≈3,300 (16.6%) in ≈3 s, 0 failed, ~108 sessions.
   // Before slow start the proxy case ran past 30 s and the server case stored ≈75% duplicates; a
   // first attempt that doubled the window per ack from 1 at once stored ~134% via the proxy.
-  it.each(['proxy', 'server'])('%s: 20,000 records, none failed, stored duplicates ≤ 25% of records, counted in stats.resent', (where) => run(where));
+  it.each(['proxy', 'server'])(
+    '%s: 20,000 records, none failed, stored duplicates ≤ 25% of records, counted in stats.resent',
+    (where) => run(where),
+  );
 
   async function run(where: string): Promise<void> {
     const topicId = (await admin.createTopic(`storm-${Math.random().toString(36).slice(2, 8)}`)).id;
@@ -79,7 +82,17 @@ describe('resend storm: a server that aborts each connection after 7 frames', ()
     const duplicates = stored.length - N;
     const stats = producer.stats;
     // Printed so a regression shows how far off it is.
-    console.log(JSON.stringify({ ms: Date.now() - t0, stored: stored.length, duplicates, failed, sessions: stats.sessions, framesSent: stats.framesSent, resent: stats.resent }));
+    console.log(
+      JSON.stringify({
+        ms: Date.now() - t0,
+        stored: stored.length,
+        duplicates,
+        failed,
+        sessions: stats.sessions,
+        framesSent: stats.framesSent,
+        resent: stats.resent,
+      }),
+    );
     expect(failed).toBe(0);
     expect(stats.records).toBe(N);
     expect(seen.indexOf(0)).toBe(-1); // every record is stored

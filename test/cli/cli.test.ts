@@ -47,7 +47,10 @@ describe('lnc CLI', () => {
     expect(p.code).toBe(0);
     expect(p.err).toMatch(/2,500 records acked/);
     const c = await lnc('consume', 'events', '--json', ...s);
-    const lines = c.out.trim().split('\n').map((l) => JSON.parse(l) as { offset: string; type: number });
+    const lines = c.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { offset: string; type: number });
     expect(lines).toHaveLength(2500);
     expect(lines[1]).toEqual(expect.objectContaining({ offset: '21', type: 1 }));
     // --from end without --follow has nothing to print and exits at once.
@@ -80,14 +83,25 @@ describe('lnc CLI', () => {
 
   it('prints one line and exits non-zero for expected failures, without a stack trace', async () => {
     const bin = ['-r', 'ts-node/register', 'src/cli/bin.ts'];
-    const fail = await run(process.execPath, [...bin, 'topics', 'get', '99', '--server', server.address]).catch((e: { code: number; stderr: string }) => e);
+    const fail = await run(process.execPath, [...bin, 'topics', 'get', '99', '--server', server.address]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(fail).toMatchObject({ code: 1 });
     expect((fail as { stderr: string }).stderr).toBe('lnc: Topic not found\n');
-    const usage = await run(process.execPath, [...bin, 'topics', 'create', 'bad_name', '--server', server.address]).catch((e: { code: number; stderr: string }) => e);
+    const usage = await run(process.execPath, [
+      ...bin,
+      'topics',
+      'create',
+      'bad_name',
+      '--server',
+      server.address,
+    ]).catch((e: { code: number; stderr: string }) => e);
     expect(usage).toMatchObject({ code: 1 });
     expect((usage as { stderr: string }).stderr).toMatch(/^lnc: invalid topic name "bad_name"/);
     expect((usage as { stderr: string }).stderr).not.toMatch(/\n\s+at /);
-    const refused = await run(process.execPath, [...bin, 'ping', '--server', '127.0.0.1:1']).catch((e: { code: number; stderr: string }) => e);
+    const refused = await run(process.execPath, [...bin, 'ping', '--server', '127.0.0.1:1']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(refused).toMatchObject({ code: 1 });
     expect((refused as { stderr: string }).stderr).toMatch(/^lnc: .*ECONNREFUSED.*\n$/);
   }, 30000);

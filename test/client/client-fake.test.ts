@@ -27,7 +27,10 @@ function fakeServer(extra: (f: Frame) => Reply = () => undefined) {
           return jsonReply(Command.TOPIC_RESPONSE, topicJson(topics.size, name));
         }
         case Command.LIST_TOPICS:
-          return jsonReply(Command.TOPIC_RESPONSE, `{"topics":[${[...topics].map(([n, id]) => topicJson(id, n)).join(',')}]}`);
+          return jsonReply(
+            Command.TOPIC_RESPONSE,
+            `{"topics":[${[...topics].map(([n, id]) => topicJson(id, n)).join(',')}]}`,
+          );
         case Command.GET_CLUSTER_STATUS:
           return jsonReply(
             Command.CLUSTER_STATUS_RESPONSE,
@@ -60,7 +63,9 @@ describe('LanceClient (fake transport)', () => {
   it('validates names and retention before anything reaches the wire', async () => {
     const { client, server } = await connect();
     await expect(client.createTopic('bad_name')).rejects.toMatchObject({ code: 'INVALID_TOPIC_NAME' });
-    await expect(client.createTopicWithRetention('ok', { maxBytes: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(client.createTopicWithRetention('ok', { maxBytes: 0 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     await expect(client.setRetention(1, { maxAgeSecs: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(client.getTopic(-1)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(server.received[0] ?? []).toHaveLength(0);
@@ -71,15 +76,28 @@ describe('LanceClient (fake transport)', () => {
     const sent: Frame[] = [];
     const server = fakeServer((f) => {
       sent.push(f);
-      if (commandOf(f) === Command.CREATE_TOPIC_WITH_RETENTION) return jsonReply(Command.TOPIC_RESPONSE, '{"created_at":1,"id":4,"max_age_secs":86400,"max_bytes":18446744073709551615,"name":"r","topic_epoch":1}');
-      if (commandOf(f) === Command.SET_RETENTION) return jsonReply(Command.TOPIC_RESPONSE, '{"max_age_secs":10000000000,"max_bytes":1024,"topic_id":4}');
+      if (commandOf(f) === Command.CREATE_TOPIC_WITH_RETENTION)
+        return jsonReply(
+          Command.TOPIC_RESPONSE,
+          '{"created_at":1,"id":4,"max_age_secs":86400,"max_bytes":18446744073709551615,"name":"r","topic_epoch":1}',
+        );
+      if (commandOf(f) === Command.SET_RETENTION)
+        return jsonReply(Command.TOPIC_RESPONSE, '{"max_age_secs":10000000000,"max_bytes":1024,"topic_id":4}');
       return undefined;
     });
     const { client } = await connect(server);
     const t = await client.createTopicWithRetention('r', { maxAgeSecs: 86400 });
     expect(t.retention).toEqual({ maxAgeSecs: 86400n, maxBytes: U64_MAX });
-    expect(decodeCreateTopicWithRetention(sent[0]!.payload)).toEqual({ name: 'r', maxAgeSecs: 86400n, maxBytes: U64_MAX });
-    expect(await client.setRetention(4, { maxBytes: 1024 })).toEqual({ topicId: 4, maxAgeSecs: 10_000_000_000n, maxBytes: 1024n });
+    expect(decodeCreateTopicWithRetention(sent[0]!.payload)).toEqual({
+      name: 'r',
+      maxAgeSecs: 86400n,
+      maxBytes: U64_MAX,
+    });
+    expect(await client.setRetention(4, { maxBytes: 1024 })).toEqual({
+      topicId: 4,
+      maxAgeSecs: 10_000_000_000n,
+      maxBytes: 1024n,
+    });
     expect(decodeSetRetention(sent[1]!.payload)).toEqual({ topicId: 4, maxAgeSecs: 10_000_000_000n, maxBytes: 1024n });
     await client.close();
   });
@@ -88,12 +106,17 @@ describe('LanceClient (fake transport)', () => {
     ['Topic not found', 'TOPIC_NOT_FOUND'],
     ['Configuration error: Topic 9 not found', 'TOPIC_NOT_FOUND'],
     ["Topic 'x' already exists", 'TOPIC_ALREADY_EXISTS'],
-    ["Invalid data: Topic name 'a_b' contains invalid characters. Only alphanumeric characters (a-z, A-Z, 0-9) and dashes (-) are allowed", 'INVALID_TOPIC_NAME'],
+    [
+      "Invalid data: Topic name 'a_b' contains invalid characters. Only alphanumeric characters (a-z, A-Z, 0-9) and dashes (-) are allowed",
+      'INVALID_TOPIC_NAME',
+    ],
     ['Rate limit exceeded', 'RATE_LIMITED'],
     ['Authentication required', 'AUTHENTICATION'],
     ['Invalid client command', 'SERVER_ERROR'],
   ])('maps the server text %j to %s', async (message, code) => {
-    const { client } = await connect(fakeServer((f) => (commandOf(f) === Command.GET_TOPIC ? errorReply(message) : undefined)));
+    const { client } = await connect(
+      fakeServer((f) => (commandOf(f) === Command.GET_TOPIC ? errorReply(message) : undefined)),
+    );
     await expect(client.getTopic(9)).rejects.toMatchObject({ code, serverMessage: message });
     expect((await client.listTopics()).length).toBe(0); // the socket is still fine
     await client.close();
@@ -103,7 +126,9 @@ describe('LanceClient (fake transport)', () => {
     const server = fakeServer((f) => {
       if (commandOf(f) !== Command.FETCH) return undefined;
       const offset = f.payload[4];
-      return offset === 0 ? encodeControl(Command.FETCH_RESPONSE, encodeFetchResponse(3n, Uint8Array.of(1, 2, 3))) : encodeControl(Command.CATCHING_UP, encodeCatchingUp(3n));
+      return offset === 0
+        ? encodeControl(Command.FETCH_RESPONSE, encodeFetchResponse(3n, Uint8Array.of(1, 2, 3)))
+        : encodeControl(Command.CATCHING_UP, encodeCatchingUp(3n));
     });
     const { client } = await connect(server);
     const r = await client.fetch(1, 0n, 1024);
@@ -114,7 +139,9 @@ describe('LanceClient (fake transport)', () => {
   });
 
   it('unsubscribe takes the Ack whose batch id is the consumer id', async () => {
-    const server = fakeServer((f) => (commandOf(f) === Command.UNSUBSCRIBE ? encodeAck(decodeUnsubscribe(f.payload).consumerId) : undefined));
+    const server = fakeServer((f) =>
+      commandOf(f) === Command.UNSUBSCRIBE ? encodeAck(decodeUnsubscribe(f.payload).consumerId) : undefined,
+    );
     const { client } = await connect(server);
     await expect(client.unsubscribe(1, 42n)).resolves.toBeUndefined();
     await client.close();
@@ -131,24 +158,46 @@ describe('LanceClient (fake transport)', () => {
   it('authenticates first on every socket; a refusal is fatal and never shows the token', async () => {
     const server = fakeServer((f) =>
       commandOf(f) === Command.AUTHENTICATE
-        ? encodeControl(Command.AUTHENTICATE_RESPONSE, encodeAuthenticateResponse(text(f.payload) === 'good' ? { success: true, message: 'Authenticated' } : { success: false, message: 'Invalid token' }))
+        ? encodeControl(
+            Command.AUTHENTICATE_RESPONSE,
+            encodeAuthenticateResponse(
+              text(f.payload) === 'good'
+                ? { success: true, message: 'Authenticated' }
+                : { success: false, message: 'Invalid token' },
+            ),
+          )
         : undefined,
     );
     const { client } = await connect(server, new ClientConfig().withAuthToken('good'));
     expect(commandOf(server.received[0]![0]!)).toBe(Command.AUTHENTICATE);
     await client.close();
 
-    const err = await LanceClient.connect(new ClientConfig().withAuthToken('s3cret-token'), { lanceOptions: { connector: fakeServer((f) => (commandOf(f) === Command.AUTHENTICATE ? encodeControl(Command.AUTHENTICATE_RESPONSE, encodeAuthenticateResponse({ success: false, message: 'Invalid token' })) : undefined)).network.connector } }).catch((e: unknown) => e);
+    const err = await LanceClient.connect(new ClientConfig().withAuthToken('s3cret-token'), {
+      lanceOptions: {
+        connector: fakeServer((f) =>
+          commandOf(f) === Command.AUTHENTICATE
+            ? encodeControl(
+                Command.AUTHENTICATE_RESPONSE,
+                encodeAuthenticateResponse({ success: false, message: 'Invalid token' }),
+              )
+            : undefined,
+        ).network.connector,
+      },
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'AUTHENTICATION' });
     expect(String((err as Error).message) + inspect(err)).not.toContain('s3cret-token');
   });
 
   it('connect fails over to the next seed, and rejects when every seed refuses', async () => {
     const server = scriptedNetwork({ accept: (t) => (t.host === 'good' ? 'open' : 'refuse') });
-    const client = await LanceClient.connect(new ClientConfig().withServers(['bad:1', 'good:2']), { lanceOptions: { connector: server.network.connector } });
+    const client = await LanceClient.connect(new ClientConfig().withServers(['bad:1', 'good:2']), {
+      lanceOptions: { connector: server.network.connector },
+    });
     expect(server.network.sockets.map((s) => s.address)).toEqual(['bad:1', 'good:2']);
     await client.close();
-    await expect(LanceClient.connect('bad:1', { lanceOptions: { connector: server.network.connector } })).rejects.toMatchObject({ code: 'CONNECTION' });
+    await expect(
+      LanceClient.connect('bad:1', { lanceOptions: { connector: server.network.connector } }),
+    ).rejects.toMatchObject({ code: 'CONNECTION' });
   });
 
   it('abort signals reject with AbortedError; close() rejects pending calls with ClosedError and is idempotent', async () => {
@@ -168,7 +217,13 @@ describe('LanceClient (fake transport)', () => {
 describe('ClientConfig', () => {
   it('has the seed defaults and immutable builders', () => {
     const c = new ClientConfig();
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 1992, connectTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepaliveIntervalMs: 10_000 });
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 1992,
+      connectTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepaliveIntervalMs: 10_000,
+    });
     const d = c.withHost('h').withPort(7).withRequestTimeout(5).withConnectTimeout(6).withKeepaliveInterval(0);
     expect(c.host).toBe('127.0.0.1');
     expect(d.toLanceOptions()).toEqual({ servers: ['h:7'], connectTimeoutMs: 6, requestTimeoutMs: 5, keepaliveMs: 0 });

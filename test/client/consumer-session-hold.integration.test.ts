@@ -26,9 +26,13 @@ describe('StandaloneConsumer: the session is held while a step runs', () => {
 
     const proxy = await FaultProxy.start({ target: server.address });
     cleanup.push(() => proxy.stop());
-    const consumer = await StandaloneConsumer.connect(proxy.address, new StandaloneConfig('slow-fetch', topicId).withPollTimeout(10_000), {
-      lanceOptions: { reconnect: fastReconnect }, // graceMs stays at its default, 1 s
-    });
+    const consumer = await StandaloneConsumer.connect(
+      proxy.address,
+      new StandaloneConfig('slow-fetch', topicId).withPollTimeout(10_000),
+      {
+        lanceOptions: { reconnect: fastReconnect }, // graceMs stays at its default, 1 s
+      },
+    );
     cleanup.push(() => consumer.close({ timeoutMs: 0 }));
     const lance = consumer.lance as Lance;
     const states: ConnectionState['type'][] = [];

@@ -22,7 +22,13 @@ async function within<T>(p: Promise<T>, ms: number): Promise<{ value: T } | { er
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'still pending'>((resolve) => (timer = setTimeout(() => resolve('still pending'), ms)));
   try {
-    return await Promise.race([p.then((value) => ({ value }), (error: unknown) => ({ error })), late]);
+    return await Promise.race([
+      p.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -32,7 +38,8 @@ const kinds = (xs: string[]) => xs.reduce<Record<string, number>>((m, r) => ((m[
 
 /** Resources of any kind more numerous than in `before`; the server's side of a socket may close a moment later. */
 async function leftoversAfter(before: string[]): Promise<[string, number][]> {
-  const leftovers = () => Object.entries(kinds(process.getActiveResourcesInfo())).filter(([kind, n]) => n > (kinds(before)[kind] ?? 0));
+  const leftovers = () =>
+    Object.entries(kinds(process.getActiveResourcesInfo())).filter(([kind, n]) => n > (kinds(before)[kind] ?? 0));
   for (let i = 0; i < 200 && leftovers().length > 0; i++) await new Promise((r) => setTimeout(r, 10));
   return leftovers();
 }
@@ -62,7 +69,9 @@ describe('StandaloneConsumer.close({ timeoutMs })', () => {
     await new Promise((r) => setImmediate(r));
     const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
     const store = hungStore();
-    const consumer = await StandaloneConsumer.connect(server.address, new StandaloneConfig('hung-store', topicId), { offsetStore: store });
+    const consumer = await StandaloneConsumer.connect(server.address, new StandaloneConfig('hung-store', topicId), {
+      offsetStore: store,
+    });
     cleanup.push(() => consumer.close({ timeoutMs: 0 }));
     const batch = await consumer.poll();
     expect(batch).not.toBeNull();
@@ -91,8 +100,16 @@ describe('StandaloneConsumer.close({ timeoutMs })', () => {
     await producer.send(topicId, 'one');
     await producer.close();
     const disk = new Error('disk full');
-    const store: OffsetStore = { load: async () => undefined, save: async () => Promise.reject(disk), close: async () => undefined };
-    const consumer = await StandaloneConsumer.connect(server.address, new StandaloneConfig('failing-store', topicId).withCloseTimeoutMs(2_000), { offsetStore: store });
+    const store: OffsetStore = {
+      load: async () => undefined,
+      save: async () => Promise.reject(disk),
+      close: async () => undefined,
+    };
+    const consumer = await StandaloneConsumer.connect(
+      server.address,
+      new StandaloneConfig('failing-store', topicId).withCloseTimeoutMs(2_000),
+      { offsetStore: store },
+    );
     expect(await consumer.poll()).not.toBeNull();
     expect(await within(consumer.close(), 1_500)).toEqual({ error: disk });
   });

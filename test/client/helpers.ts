@@ -41,7 +41,11 @@ export async function ingest(session: Session, topicId: number, values: string[]
 }
 
 /** Resolves when `role`'s state satisfies `pred`. */
-export function waitState(lance: Lance, pred: (s: ConnectionState) => boolean, role = 'control'): Promise<ConnectionState> {
+export function waitState(
+  lance: Lance,
+  pred: (s: ConnectionState) => boolean,
+  role = 'control',
+): Promise<ConnectionState> {
   return firstValueFrom(lance.state$(role).pipe(filter(pred)));
 }
 

@@ -29,13 +29,20 @@ describe('LanceClient admin operations (embedded server)', () => {
     expect(await client.getTopic(t.id)).toMatchObject({ id: t.id, name });
     expect((await client.listTopics()).map((x) => x.name)).toContain(name);
     await client.deleteTopic(t.id);
-    await expect(client.getTopic(t.id)).rejects.toMatchObject({ code: 'TOPIC_NOT_FOUND', serverMessage: 'Topic not found' });
+    await expect(client.getTopic(t.id)).rejects.toMatchObject({
+      code: 'TOPIC_NOT_FOUND',
+      serverMessage: 'Topic not found',
+    });
   });
 
   it('retention: omitted = no limit; setRetention updates', async () => {
     const t = await client.createTopicWithRetention(uniqueName('logs'), { maxAgeSecs: 7 * 86400 });
     expect(t.retention).toEqual({ maxAgeSecs: 604800n, maxBytes: U64_MAX });
-    expect(await client.setRetention(t.id, { maxBytes: 1 << 30 })).toEqual({ topicId: t.id, maxAgeSecs: 10_000_000_000n, maxBytes: 1073741824n });
+    expect(await client.setRetention(t.id, { maxBytes: 1 << 30 })).toEqual({
+      topicId: t.id,
+      maxAgeSecs: 10_000_000_000n,
+      maxBytes: 1073741824n,
+    });
     await expect(client.setRetention(t.id, { maxBytes: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
@@ -50,7 +57,12 @@ describe('LanceClient admin operations (embedded server)', () => {
     const rtt = await client.ping();
     expect(rtt).toBeGreaterThan(0);
     expect(rtt).toBeLessThan(1000);
-    expect(await client.getClusterStatus()).toMatchObject({ mode: 'standalone', isLeader: true, nodeId: 0, nodeCount: 1 });
+    expect(await client.getClusterStatus()).toMatchObject({
+      mode: 'standalone',
+      isLeader: true,
+      nodeId: 0,
+      nodeCount: 1,
+    });
   });
 
   it('ping is in milliseconds, as Lance.ping is: 40 ms of one-way latency reads as about 80', async () => {
@@ -78,7 +90,10 @@ describe('LanceClient admin operations (embedded server)', () => {
     expect(r.nextOffset).toBe(20n);
     expect(decodeRecords(r.data).records.map((x) => new TextDecoder().decode(x.value))).toEqual(['hello', 'world']);
     expect((await client.fetch(t.id, U64_MAX, 1)).nextOffset).toBe(20n);
-    await expect(client.fetch(t.id, 100n, 1024)).rejects.toMatchObject({ code: 'SERVER_CATCHING_UP', serverOffset: 20n });
+    await expect(client.fetch(t.id, 100n, 1024)).rejects.toMatchObject({
+      code: 'SERVER_CATCHING_UP',
+      serverOffset: 20n,
+    });
 
     expect(await client.subscribe(t.id, 0n, 65536, 42n)).toEqual({ consumerId: 42n, startOffset: 0n });
     expect(await client.commitOffset(t.id, 42n, 20n)).toEqual({ consumerId: 42n, committedOffset: 20n });
@@ -88,13 +103,33 @@ describe('LanceClient admin operations (embedded server)', () => {
 
   it.each([
     ['GET_TOPIC unknown', () => client.getTopic(987654), 'TOPIC_NOT_FOUND', 'Topic not found'],
-    ['DELETE_TOPIC unknown', () => client.deleteTopic(987654), 'TOPIC_NOT_FOUND', 'Configuration error: Topic 987654 not found'],
-    ['SET_RETENTION unknown', () => client.setRetention(987654, { maxAgeSecs: 5 }), 'TOPIC_NOT_FOUND', 'Configuration error: Topic 987654 not found'],
+    [
+      'DELETE_TOPIC unknown',
+      () => client.deleteTopic(987654),
+      'TOPIC_NOT_FOUND',
+      'Configuration error: Topic 987654 not found',
+    ],
+    [
+      'SET_RETENTION unknown',
+      () => client.setRetention(987654, { maxAgeSecs: 5 }),
+      'TOPIC_NOT_FOUND',
+      'Configuration error: Topic 987654 not found',
+    ],
     ['FETCH unknown', () => client.fetch(987654, 0n, 10), 'TOPIC_NOT_FOUND', 'Topic 987654 not found'],
-    ['server-side name check', () => client.lance.request(Command.CREATE_TOPIC, new TextEncoder().encode('a_b')), 'INVALID_TOPIC_NAME', undefined],
+    [
+      'server-side name check',
+      () => client.lance.request(Command.CREATE_TOPIC, new TextEncoder().encode('a_b')),
+      'INVALID_TOPIC_NAME',
+      undefined,
+    ],
     ['empty name', () => client.lance.request(Command.CREATE_TOPIC), 'INVALID_TOPIC_NAME', 'Topic name required'],
     ['server-only code', () => client.lance.request(Command.TOPIC_RESPONSE), 'SERVER_ERROR', 'Invalid client command'],
-    ['short payload', () => client.lance.request(Command.SUBSCRIBE, new Uint8Array(3)), 'SERVER_ERROR', 'Invalid subscribe payload'],
+    [
+      'short payload',
+      () => client.lance.request(Command.SUBSCRIBE, new Uint8Array(3)),
+      'SERVER_ERROR',
+      'Invalid subscribe payload',
+    ],
   ] as const)('%s → typed error', async (_label, op, code, text) => {
     const err = await op().then(
       () => undefined,
@@ -107,9 +142,15 @@ describe('LanceClient admin operations (embedded server)', () => {
   it('duplicate create → TopicAlreadyExistsError; rate limit → RateLimitedError', async () => {
     const name = uniqueName('dup');
     const t = await client.createTopic(name);
-    await expect(client.createTopic(name)).rejects.toMatchObject({ code: 'TOPIC_ALREADY_EXISTS', serverMessage: `Topic '${name}' already exists` });
+    await expect(client.createTopic(name)).rejects.toMatchObject({
+      code: 'TOPIC_ALREADY_EXISTS',
+      serverMessage: `Topic '${name}' already exists`,
+    });
     server.faults.rateLimitFetches(1);
-    await expect(client.fetch(t.id, 0n, 10)).rejects.toMatchObject({ code: 'RATE_LIMITED', serverMessage: 'Rate limit exceeded' });
+    await expect(client.fetch(t.id, 0n, 10)).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      serverMessage: 'Rate limit exceeded',
+    });
     await expect(client.fetch(t.id, 0n, 10)).resolves.toMatchObject({ nextOffset: 0n });
   });
 

@@ -67,7 +67,9 @@ describe('fail fast, one deadline', () => {
   it('a call with timeoutMs 2000 against a leaderless node settles within 3 s, NOT_LEADER as its cause', async () => {
     const s = await server();
     // Retries that never run out: only the deadline can end this call.
-    const client = await LanceClient.connect(ClientConfig.fromAddress(s.address).withReconnect(fast), { lanceOptions: { requestRetries: 1e6 } });
+    const client = await LanceClient.connect(ClientConfig.fromAddress(s.address).withReconnect(fast), {
+      lanceOptions: { requestRetries: 1e6 },
+    });
     cleanup.push(() => client.close());
     s.faults.notLeader(null, { admin: 1e6 });
     const t0 = Date.now();
@@ -85,10 +87,14 @@ describe('cluster errors', () => {
     follower.faults.notLeader(leader.address, { admin: 1 });
     const name = uniqueName('led');
     const t = await client.createTopic(name);
-    expect((await (async () => {
-      const c = await connect(ClientConfig.fromAddress(leader.address));
-      return c.getTopic(t.id);
-    })()).name).toBe(name);
+    expect(
+      (
+        await (async () => {
+          const c = await connect(ClientConfig.fromAddress(leader.address));
+          return c.getTopic(t.id);
+        })()
+      ).name,
+    ).toBe(name);
     expect(await firstValueFrom(client.lance.session$())).toMatchObject({ address: leader.address });
   });
 
@@ -107,7 +113,7 @@ describe('cluster errors', () => {
     cleanup.push(() => lance.close());
     const s = await firstValueFrom(lance.session$().pipe(filter((x) => x.address === good.address)));
     expect(s.address).toBe(good.address);
-    expect((await lance.ping())).toBeGreaterThan(0);
+    expect(await lance.ping()).toBeGreaterThan(0);
   });
 });
 
@@ -119,13 +125,17 @@ describe('authentication', () => {
     const producer = await firstValueFrom(client.lance.session$('producer:auth'));
     expect(await ingest(producer, t.id, ['a'])).toBeGreaterThan(0n);
     await s.restart(); // every socket drops; each role reconnects and authenticates again
-    const again = await firstValueFrom(client.lance.session$('producer:auth').pipe(filter((x) => x.epoch > producer.epoch)));
+    const again = await firstValueFrom(
+      client.lance.session$('producer:auth').pipe(filter((x) => x.epoch > producer.epoch)),
+    );
     expect(await ingest(again, t.id, ['b'])).toBeGreaterThan(0n);
   });
 
   it('refused: connect rejects with AuthenticationError that does not contain the token', async () => {
     const s = await server({ authTokens: ['tok-1'] });
-    const err = await LanceClient.connect(ClientConfig.fromAddress(s.address).withAuthToken('wrong-secret')).catch((e: unknown) => e);
+    const err = await LanceClient.connect(ClientConfig.fromAddress(s.address).withAuthToken('wrong-secret')).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'AUTHENTICATION' });
     expect(String(err) + JSON.stringify(err)).not.toContain('wrong-secret');
   });
@@ -140,7 +150,9 @@ describe('authentication', () => {
     await client.authenticate('tok-1');
     // the producer socket authenticates on its next (re)connect
     producer.kill();
-    const next = await firstValueFrom(client.lance.session$('producer:na').pipe(filter((x) => x.epoch > producer.epoch)));
+    const next = await firstValueFrom(
+      client.lance.session$('producer:na').pipe(filter((x) => x.epoch > producer.epoch)),
+    );
     expect(await ingest(next, t.id, ['y'])).toBeGreaterThan(0n);
   });
 });
@@ -154,7 +166,9 @@ describe('TLS', () => {
   });
   it('an untrusted certificate is refused (fatal, no retry loop)', async () => {
     const s = await server({ tls: { cert: cert.cert, key: cert.key } });
-    await expect(LanceClient.connect(ClientConfig.fromAddress(s.address).withTls())).rejects.toBeInstanceOf(TlsVerificationError);
+    await expect(LanceClient.connect(ClientConfig.fromAddress(s.address).withTls())).rejects.toBeInstanceOf(
+      TlsVerificationError,
+    );
   });
 });
 
@@ -183,7 +197,10 @@ describe('close()', () => {
     const s = await server();
     const settle = () => new Promise((r) => setImmediate(r));
     await settle();
-    const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').sort();
+    const before = process
+      .getActiveResourcesInfo()
+      .filter((r) => r !== 'TTYWrap')
+      .sort();
     const client = await LanceClient.connect(ClientConfig.fromAddress(s.address).withKeepaliveInterval(50));
     await firstValueFrom(client.lance.session$('producer:x'));
     const pending = client.lance.request(0x03).catch((e: unknown) => e);

@@ -112,7 +112,13 @@ describe('bounded waiting for buffer room', () => {
   it('sends past the waiting budget reject at once with BackpressureError; the rest settle by close', async () => {
     const { server, topicId, lance } = await start();
     const kib = 1024;
-    const producer = new Producer(lance, new ProducerConfig().withBufferMemory(64 * kib).withMaxWaitingBytes(32 * kib).withMaxBlockMs(60_000));
+    const producer = new Producer(
+      lance,
+      new ProducerConfig()
+        .withBufferMemory(64 * kib)
+        .withMaxWaitingBytes(32 * kib)
+        .withMaxBlockMs(60_000),
+    );
     await producer.send(topicId, 'warm-up');
     server.faults.stallAcks();
 
@@ -120,7 +126,10 @@ describe('bounded waiting for buffer room', () => {
     const calls = Array.from({ length: 1000 }, () => producer.sendAsync(topicId, record));
     const all = Promise.allSettled(calls);
     // Let the immediate refusals settle: they must not wait for anything.
-    const early = await Promise.race([Promise.allSettled(calls.slice(200)), new Promise((r) => setTimeout(() => r('pending'), 200))]);
+    const early = await Promise.race([
+      Promise.allSettled(calls.slice(200)),
+      new Promise((r) => setTimeout(() => r('pending'), 200)),
+    ]);
     expect(early).not.toBe('pending');
     const refused = (early as PromiseSettledResult<void>[]).filter((r) => r.status === 'rejected');
     expect(refused.length).toBeGreaterThanOrEqual(800 - 96);

@@ -50,7 +50,14 @@ describe('restart after a throw resumes at what was not processed', () => {
     await expect(lastValueFrom(run)).rejects.toThrow('handler bug');
     expect(failedFirst).toBeGreaterThan(0);
 
-    const again = await firstValueFrom(lance.topic$(topicId, undefined, options()).pipe(toRecords(), map((r) => seqOf(r.value)), take(N - failedFirst), toArray()));
+    const again = await firstValueFrom(
+      lance.topic$(topicId, undefined, options()).pipe(
+        toRecords(),
+        map((r) => seqOf(r.value)),
+        take(N - failedFirst),
+        toArray(),
+      ),
+    );
     // Resumes exactly at the failed batch: nothing skipped, and nothing that was handled is repeated.
     expect(again[0]).toBe(failedFirst);
     expect([...handled, ...again]).toEqual(Array.from({ length: N }, (_, i) => i));
@@ -68,7 +75,14 @@ describe('restart after a throw resumes at what was not processed', () => {
       }),
     );
     await expect(lastValueFrom(run)).rejects.toThrow('bad record');
-    const again = await firstValueFrom(lance.topic$(topicId, undefined, options()).pipe(toRecords(), map((r) => seqOf(r.value)), take(N - FAIL), toArray()));
+    const again = await firstValueFrom(
+      lance.topic$(topicId, undefined, options()).pipe(
+        toRecords(),
+        map((r) => seqOf(r.value)),
+        take(N - FAIL),
+        toArray(),
+      ),
+    );
     expect(again[0]).toBe(FAIL);
     expect([...handled, ...again]).toEqual(Array.from({ length: N }, (_, i) => i));
   });

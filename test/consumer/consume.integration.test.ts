@@ -100,7 +100,11 @@ describe('consumeTopic against LanceServer', () => {
   it('surfaces ServerCatchingUpError for an offset past the end that never becomes valid', async () => {
     const { topicId, lance } = await setup(10);
     const out = firstValueFrom(
-      consumeTopic(lance.session$('consumer:t'), topicId, { from: 1_000_000n, catchingUpDelayMs: 10, catchingUpMaxStalls: 2 }),
+      consumeTopic(lance.session$('consumer:t'), topicId, {
+        from: 1_000_000n,
+        catchingUpDelayMs: 10,
+        catchingUpMaxStalls: 2,
+      }),
     );
     await expect(out).rejects.toBeInstanceOf(ServerCatchingUpError);
   });
@@ -114,7 +118,9 @@ describe('consumeTopic against LanceServer', () => {
 
   it('starts at END: only records written after the start', async () => {
     const { raw, topicId, lance } = await setup(500);
-    const first = firstValueFrom(consumeTopic(lance.session$('consumer:t'), topicId, { from: SeekPosition.END, pollIntervalMs: 5 }));
+    const first = firstValueFrom(
+      consumeTopic(lance.session$('consumer:t'), topicId, { from: SeekPosition.END, pollIntervalMs: 5 }),
+    );
     await new Promise((r) => setTimeout(r, 50));
     await raw.ingest(topicId, seqPayloads(500, 10, 10));
     expectSequence([await first], 500, 10);
@@ -138,16 +144,22 @@ describe('StandaloneConsumer against LanceServer', () => {
 
   it('restarted on a FileOffsetStore, resumes at the exact next record (Rust file layout)', async () => {
     const { server, topicId } = await setup(20_000);
-    const config = new StandaloneConfig('resume-test', topicId).withOffsetDir(dir).withManualCommit().withMaxFetchBytes(4_099);
+    const config = new StandaloneConfig('resume-test', topicId)
+      .withOffsetDir(dir)
+      .withManualCommit()
+      .withMaxFetchBytes(4_099);
     const a = await StandaloneConsumer.connect(server.address, config);
     const seen: RecordBatch[] = [];
     for (let i = 0; i < 7; i++) seen.push((await a.poll())!);
     await a.commit();
     const committed = a.currentOffset;
     await a.close();
-    expect(readFileSync(join(dir, 'resume-test', `topic-${topicId}-consumer-${consumerIdFromName('resume-test')}.offset`), 'utf8')).toBe(
-      `${committed}\n`,
-    );
+    expect(
+      readFileSync(
+        join(dir, 'resume-test', `topic-${topicId}-consumer-${consumerIdFromName('resume-test')}.offset`),
+        'utf8',
+      ),
+    ).toBe(`${committed}\n`);
     const lastSeq = seqOf(seen[6]!.records[seen[6]!.records.length - 1]!.value);
 
     const b = await StandaloneConsumer.connect(server.address, config);
@@ -160,7 +172,10 @@ describe('StandaloneConsumer against LanceServer', () => {
 
   it('for await: reads everything, seeks, and auto-commits what was processed on close', async () => {
     const { server, topicId } = await setup(3_000);
-    const config = new StandaloneConfig('iter', topicId).withOffsetDir(dir).withMaxFetchBytes(1_000).withAutoCommitInterval(20);
+    const config = new StandaloneConfig('iter', topicId)
+      .withOffsetDir(dir)
+      .withMaxFetchBytes(1_000)
+      .withAutoCommitInterval(20);
     const c = await StandaloneConsumer.connect(server.address, config);
     const batches: RecordBatch[] = [];
     for await (const batch of c) {
@@ -181,7 +196,10 @@ describe('StandaloneConsumer against LanceServer', () => {
 
   it('auto-commits only batches handed out before the latest poll (at-least-once), close() commits the rest', async () => {
     const { server, topicId } = await setup(5_000);
-    const config = new StandaloneConfig('auto', topicId).withOffsetDir(dir).withMaxFetchBytes(2_000).withAutoCommitInterval(20);
+    const config = new StandaloneConfig('auto', topicId)
+      .withOffsetDir(dir)
+      .withMaxFetchBytes(2_000)
+      .withAutoCommitInterval(20);
     const c = await StandaloneConsumer.connect(server.address, config);
     const file = join(dir, 'auto', `topic-${topicId}-consumer-${consumerIdFromName('auto')}.offset`);
     const b1 = (await c.poll())!;
@@ -201,7 +219,10 @@ describe('StandaloneConsumer against LanceServer', () => {
     const config = new StandaloneConfig('corrupt', topicId).withOffsetDir(dir);
     const { writeFileSync, mkdirSync } = await import('node:fs');
     mkdirSync(join(dir, 'corrupt'), { recursive: true });
-    writeFileSync(join(dir, 'corrupt', `topic-${topicId}-consumer-${consumerIdFromName('corrupt')}.offset`), 'garbage\n');
+    writeFileSync(
+      join(dir, 'corrupt', `topic-${topicId}-consumer-${consumerIdFromName('corrupt')}.offset`),
+      'garbage\n',
+    );
     await expect(StandaloneConsumer.connect(server.address, config)).rejects.toMatchObject({ code: 'OFFSET_STORE' });
   });
 });

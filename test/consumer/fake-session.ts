@@ -56,7 +56,8 @@ export const controlFrame = (command: number, payload: Uint8Array): Frame => ({
 export const fetchReply = (nextOffset: bigint, data: Uint8Array = new Uint8Array(0)): Frame =>
   controlFrame(Command.FETCH_RESPONSE, encodeFetchResponse(nextOffset, data));
 
-export const catchingUpReply = (serverOffset: bigint): Frame => controlFrame(Command.CATCHING_UP, encodeCatchingUp(serverOffset));
+export const catchingUpReply = (serverOffset: bigint): Frame =>
+  controlFrame(Command.CATCHING_UP, encodeCatchingUp(serverOffset));
 
 export type Responder = (req: LoggedRequest, index: number) => Observable<Frame>;
 
@@ -64,7 +65,11 @@ export interface FakeSession extends Session {
   readonly requests: LoggedRequest[];
 }
 
-export function fakeSession(respond: Responder, now: () => number, opts: { epoch?: number; frames$?: Observable<Frame> } = {}): FakeSession {
+export function fakeSession(
+  respond: Responder,
+  now: () => number,
+  opts: { epoch?: number; frames$?: Observable<Frame> } = {},
+): FakeSession {
   const requests: LoggedRequest[] = [];
   return {
     epoch: opts.epoch ?? 1,
@@ -79,7 +84,13 @@ export function fakeSession(respond: Responder, now: () => number, opts: { epoch
       defer(() => {
         const req: LoggedRequest =
           command === Command.FETCH
-            ? { at: now(), command, payload, offset: decodeFetch(payload).offset, maxBytes: decodeFetch(payload).maxBytes }
+            ? {
+                at: now(),
+                command,
+                payload,
+                offset: decodeFetch(payload).offset,
+                maxBytes: decodeFetch(payload).maxBytes,
+              }
             : { at: now(), command, payload };
         requests.push(req);
         return respond(req, requests.length - 1).pipe(take(1));

@@ -70,7 +70,8 @@ function logFetches(s: Session, asked: number[]): Session {
     send: (f) => s.send(f),
     kill: (r) => s.kill(r),
     request$: (command, payload, timeoutMs) => {
-      if (command === Command.FETCH && payload && decodeFetch(payload).offset !== U64_MAX) asked.push(decodeFetch(payload).maxBytes);
+      if (command === Command.FETCH && payload && decodeFetch(payload).offset !== U64_MAX)
+        asked.push(decodeFetch(payload).maxBytes);
       return s.request$(command, payload, timeoutMs);
     },
   };
@@ -112,7 +113,10 @@ describe.each([
   });
 
   it('via StandaloneConsumer', async () => {
-    const config = new StandaloneConfig(`large-${maxFetchBytes}`, topicId).withMaxFetchBytes(maxFetchBytes).withManualCommit().withPollTimeout(10_000);
+    const config = new StandaloneConfig(`large-${maxFetchBytes}`, topicId)
+      .withMaxFetchBytes(maxFetchBytes)
+      .withManualCommit()
+      .withPollTimeout(10_000);
     const c = await StandaloneConsumer.connect(server.address, config);
     cleanup.push(() => c.close());
     const records: ConsumedRecord[] = [];

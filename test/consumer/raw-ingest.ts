@@ -88,7 +88,8 @@ export function seqRecord(out: Uint8Array, o: number, seq: number): number {
   return writeRecord(out, o, 0x01, value);
 }
 
-export const seqOf = (value: Uint8Array): number => (value[0]! | (value[1]! << 8) | (value[2]! << 16)) + value[3]! * 0x1000000;
+export const seqOf = (value: Uint8Array): number =>
+  (value[0]! | (value[1]! << 8) | (value[2]! << 16)) + value[3]! * 0x1000000;
 
 /** Payloads holding records first..first+count-1 of the sequence log, `perFrame` per frame. */
 export function* seqPayloads(first: number, count: number, perFrame: number): Generator<Uint8Array> {

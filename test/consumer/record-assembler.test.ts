@@ -23,7 +23,8 @@ function feed(log: Uint8Array, cuts: number[], base = 0n): Expected[] {
       expect(r.startOffset).toBe(delivered);
       delivered = r.endOffset;
     }
-    for (const rec of r.records) out.push({ offset: rec.offset, nextOffset: rec.nextOffset, type: rec.type, value: [...rec.value] });
+    for (const rec of r.records)
+      out.push({ offset: rec.offset, nextOffset: rec.nextOffset, type: rec.type, value: [...rec.value] });
     at = end;
   }
   expect(delivered).toBe(base + BigInt(log.length));
@@ -35,7 +36,9 @@ describe('RecordAssembler', () => {
   it('recovers every record with its offset whatever the fetch boundaries', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ type: fc.integer({ min: 0, max: 0xfc }), value: fc.uint8Array({ maxLength: 40 }) }), { maxLength: 30 }),
+        fc.array(fc.record({ type: fc.integer({ min: 0, max: 0xfc }), value: fc.uint8Array({ maxLength: 40 }) }), {
+          maxLength: 30,
+        }),
         fc.array(fc.nat(), { maxLength: 12 }),
         (recs, rawCuts) => {
           const log = encodeRecords(recs.map((r) => new TlvRecord(r.type, r.value)));
@@ -43,7 +46,12 @@ describe('RecordAssembler', () => {
           const expected: Expected[] = [];
           let o = 0;
           for (const r of recs) {
-            expected.push({ offset: BigInt(o) + 1000n, nextOffset: BigInt(o + 5 + r.value.length) + 1000n, type: r.type, value: [...r.value] });
+            expected.push({
+              offset: BigInt(o) + 1000n,
+              nextOffset: BigInt(o + 5 + r.value.length) + 1000n,
+              type: r.type,
+              value: [...r.value],
+            });
             o += 5 + r.value.length;
           }
           expect(feed(log, cuts, 1000n)).toEqual(expected);
@@ -79,7 +87,11 @@ describe('RecordAssembler', () => {
     const inner = encodeRecords(Array.from({ length: 21 }, (_, i) => TlvRecord.raw(`hello ${i % 3}`)));
     const envelope = compressRecords(inner)!;
     expect(envelope).toBeDefined();
-    const log = new Uint8Array([...encodeRecords([TlvRecord.raw('before')]), ...envelope, ...encodeRecords([TlvRecord.raw('after')])]);
+    const log = new Uint8Array([
+      ...encodeRecords([TlvRecord.raw('before')]),
+      ...envelope,
+      ...encodeRecords([TlvRecord.raw('after')]),
+    ]);
     const out = feed(log, [7, 20, 21]);
     expect(out).toHaveLength(23);
     expect(out[0]!.offset).toBe(0n);

@@ -32,7 +32,14 @@ describe('StandaloneConfig', () => {
       .withConnectTimeout(50)
       .withAuthToken('secret');
     expect(a.maxFetchBytes).toBe(1_048_576);
-    expect(b).toMatchObject({ maxFetchBytes: 65_536, startPosition: SeekPosition.END, offsetDir: '/tmp/x', autoCommitIntervalMs: 1_000, pollIntervalMs: 5, pollTimeoutMs: 0 });
+    expect(b).toMatchObject({
+      maxFetchBytes: 65_536,
+      startPosition: SeekPosition.END,
+      offsetDir: '/tmp/x',
+      autoCommitIntervalMs: 1_000,
+      pollIntervalMs: 5,
+      pollTimeoutMs: 0,
+    });
     expect(b.withManualCommit().autoCommitIntervalMs).toBe(false);
     expect(b.withCloseTimeoutMs(0).closeTimeoutMs).toBe(0);
     expect(b.withCloseTimeoutMs(2_500).withPollTimeout(7)).toMatchObject({ closeTimeoutMs: 2_500, pollTimeoutMs: 7 });

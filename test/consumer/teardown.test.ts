@@ -21,7 +21,9 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function runChild(mode: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, build, mode, join(work, `offsets-${mode}`)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, build, mode, join(work, `offsets-${mode}`)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const stuck = setTimeout(() => child.kill('SIGKILL'), 20_000);

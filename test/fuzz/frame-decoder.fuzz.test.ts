@@ -14,12 +14,16 @@ import { cutAt } from '../helpers/chunks';
 const MAX = 64;
 
 /** Valid streams: several vector frames back to back. */
-const validStream = fc.array(fc.constantFrom(...vectorFrames), { minLength: 1, maxLength: 5 }).map((fs) => Uint8Array.from(Buffer.concat(fs)));
+const validStream = fc
+  .array(fc.constantFrom(...vectorFrames), { minLength: 1, maxLength: 5 })
+  .map((fs) => Uint8Array.from(Buffer.concat(fs)));
 /** Hostile streams: random bytes, mutated vector frames, mutated valid streams. */
-const stream = fc.oneof(hostileBytes([...vectorFrames, ...vectors.negative.map((n) => fromHex(n.hex))], 400), validStream.chain((s) => mutated([s])));
+const stream = fc.oneof(
+  hostileBytes([...vectorFrames, ...vectors.negative.map((n) => fromHex(n.hex))], 400),
+  validStream.chain((s) => mutated([s])),
+);
 /** Cut points for pushing a stream in pieces. */
 const cuts = fc.array(fc.nat({ max: 500 }), { maxLength: 8 });
-
 
 type Outcome = { frames: Frame[]; error: InvalidFrameError | undefined };
 
@@ -31,7 +35,8 @@ function run(decoder: FrameDecoder, chunks: Uint8Array[]): Outcome {
     try {
       got = decoder.push(chunk);
     } catch (err) {
-      if (!(err instanceof InvalidFrameError)) throw new Error(`untyped exception from FrameDecoder: ${String(err)}`, { cause: err });
+      if (!(err instanceof InvalidFrameError))
+        throw new Error(`untyped exception from FrameDecoder: ${String(err)}`, { cause: err });
       // Failed for good: the same error again, whatever comes next.
       expect(() => decoder.push(Uint8Array.of(0x4c))).toThrow(err);
       return { frames, error: err };
@@ -80,13 +85,17 @@ describe('FrameDecoder fuzz', () => {
     'a valid header announcing more than the limit is refused as soon as the header is in, whatever the length',
     () => {
       fc.assert(
-        fc.property(fc.integer({ min: MAX + 1, max: 0xffff_ffff }), fc.integer({ min: 1, max: HEADER_SIZE }), (len, split) => {
-          const h = header(len);
-          const d = new FrameDecoder({ maxPayloadLength: MAX });
-          expect(d.push(h.subarray(0, split - 1))).toEqual([]);
-          expect(() => d.push(h.subarray(split - 1))).toThrow(InvalidFrameError);
-          expect(d.bufferedBytes).toBeLessThanOrEqual(HEADER_SIZE);
-        }),
+        fc.property(
+          fc.integer({ min: MAX + 1, max: 0xffff_ffff }),
+          fc.integer({ min: 1, max: HEADER_SIZE }),
+          (len, split) => {
+            const h = header(len);
+            const d = new FrameDecoder({ maxPayloadLength: MAX });
+            expect(d.push(h.subarray(0, split - 1))).toEqual([]);
+            expect(() => d.push(h.subarray(split - 1))).toThrow(InvalidFrameError);
+            expect(d.bufferedBytes).toBeLessThanOrEqual(HEADER_SIZE);
+          },
+        ),
         params(),
       );
     },

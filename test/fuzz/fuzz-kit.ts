@@ -37,7 +37,9 @@ interface Vectors {
   readonly lz4: { readonly inputHex: string; readonly rawBlockHex: string };
 }
 
-export const vectors: Vectors = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'lwp-vectors.json'), 'utf8')) as Vectors;
+export const vectors: Vectors = JSON.parse(
+  readFileSync(join(__dirname, '..', 'fixtures', 'lwp-vectors.json'), 'utf8'),
+) as Vectors;
 
 export const fromHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'));
 
@@ -46,13 +48,32 @@ export const vectorFrames: readonly Uint8Array[] = vectors.frames.map((f) => fro
 
 /** The payloads of the vector frames carrying control command `command`. */
 export function vectorPayloads(command: number): Uint8Array[] {
-  return vectors.frames.filter((f) => f.fields.flags === 0x40 && f.fields.command === command).map((f) => fromHex(f.hex).subarray(44));
+  return vectors.frames
+    .filter((f) => f.fields.flags === 0x40 && f.fields.command === command)
+    .map((f) => fromHex(f.hex).subarray(44));
 }
 
 // ----- mutations ------------------------------------------------------------------------------------
 
 /** Values that break length fields: zero, one, sign bit, all ones, just past 16 MiB, ... */
-const INTERESTING_U32 = [0, 1, 4, 5, 15, 16, 17, 0x7f, 0xff, 0xffff, 0x7fff_ffff, 0x8000_0000, 0xffff_fffe, 0xffff_ffff, 16 * 1024 * 1024, 16 * 1024 * 1024 + 1];
+const INTERESTING_U32 = [
+  0,
+  1,
+  4,
+  5,
+  15,
+  16,
+  17,
+  0x7f,
+  0xff,
+  0xffff,
+  0x7fff_ffff,
+  0x8000_0000,
+  0xffff_fffe,
+  0xffff_ffff,
+  16 * 1024 * 1024,
+  16 * 1024 * 1024 + 1,
+];
 
 type Mutation =
   | { readonly kind: 'flip'; readonly at: number; readonly bit: number }
@@ -68,7 +89,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('extend' as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
-  fc.record({ kind: fc.constant('u32' as const), at: fc.nat(), value: fc.oneof(fc.constantFrom(...INTERESTING_U32), fc.integer({ min: 0, max: 0xffff_ffff })) }),
+  fc.record({
+    kind: fc.constant('u32' as const),
+    at: fc.nat(),
+    value: fc.oneof(fc.constantFrom(...INTERESTING_U32), fc.integer({ min: 0, max: 0xffff_ffff })),
+  }),
   fc.record({ kind: fc.constant('u32rel' as const), at: fc.nat(), delta: fc.integer({ min: -3, max: 3 }) }),
   fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), bytes: fc.uint8Array({ maxLength: 16 }) }),
 );
@@ -140,12 +165,16 @@ export function hostileBytes(seeds: readonly Uint8Array[], maxLength = 256): fc.
  * Runs `fn`: a value, or a typed `LanceError`, is fine; any other exception (TypeError, RangeError,
  * SyntaxError, a string...) fails the property with a description.
  */
-export function typedOrValue<T>(fn: () => T): { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Error } {
+export function typedOrValue<T>(
+  fn: () => T,
+): { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Error } {
   try {
     return { ok: true, value: fn() };
   } catch (err) {
     if (isLanceError(err)) return { ok: false, error: err };
-    throw new Error(`untyped exception: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, { cause: err });
+    throw new Error(`untyped exception: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, {
+      cause: err,
+    });
   }
 }
 

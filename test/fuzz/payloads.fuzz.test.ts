@@ -12,7 +12,12 @@ import { decodeAuthenticateResponse } from '../../src/wire/payloads/auth';
 import { decodeClusterStatus } from '../../src/wire/payloads/cluster-status';
 import { decodeCatchingUp, decodeFetchResponse } from '../../src/wire/payloads/fetch';
 import { decodeCommitAck, decodeSubscribeAck } from '../../src/wire/payloads/subscription';
-import { decodeDeleted, decodeRetentionReply, decodeTopicInfo, decodeTopicList } from '../../src/wire/payloads/topic-response';
+import {
+  decodeDeleted,
+  decodeRetentionReply,
+  decodeTopicInfo,
+  decodeTopicList,
+} from '../../src/wire/payloads/topic-response';
 import { TIMEOUT_MS, hostileBytes, params, typedOrValue, utf8, vectorPayloads } from './fuzz-kit';
 
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
@@ -26,7 +31,9 @@ const seeds = {
   auth: [...vectorPayloads(Command.AUTHENTICATE_RESPONSE), Uint8Array.of(0, ...utf8('Invalid token'))],
   topic: [
     ...vectorPayloads(Command.TOPIC_RESPONSE),
-    utf8('{"created_at":1706918400,"id":2,"max_age_secs":86400,"max_bytes":18446744073709551615,"name":"r","topic_epoch":1}'),
+    utf8(
+      '{"created_at":1706918400,"id":2,"max_age_secs":86400,"max_bytes":18446744073709551615,"name":"r","topic_epoch":1}',
+    ),
   ],
   list: [utf8(`{"topics":[${topicJson(1, 'a')},${topicJson(2, 'b-2')}]}`), utf8('{"topics":[]}')],
   deleted: [utf8('{"deleted":1}'), utf8('{"deleted":4294967295}')],
@@ -35,7 +42,9 @@ const seeds = {
     utf8(
       '{"current_term":0,"healthy_nodes":1,"is_leader":true,"leader_id":null,"mode":"standalone","node_count":1,"node_id":0,"peer_states":{},"quorum_available":true}',
     ),
-    utf8('{"current_term":7,"healthy_nodes":2,"is_leader":false,"leader_id":2,"node_count":3,"node_id":1,"peer_states":{"2":"healthy","3":"unreachable"},"quorum_available":true}'),
+    utf8(
+      '{"current_term":7,"healthy_nodes":2,"is_leader":false,"leader_id":2,"node_count":3,"node_id":1,"peer_states":{"2":"healthy","3":"unreachable"},"quorum_available":true}',
+    ),
   ],
 };
 
@@ -45,7 +54,12 @@ const jsonText = fc.oneof(
   fc.jsonValue().map((v) => utf8(JSON.stringify(v))),
   fc.string().map(utf8),
   // long integer literals (the bigint path), in and out of u64 range
-  fc.tuple(fc.constantFrom('id', 'created_at', 'max_bytes', 'deleted', 'node_id', 'current_term', 'topic_id'), fc.bigInt({ min: 0n, max: 1n << 80n })).map(([k, v]) => utf8(`{"${k}":${v}}`)),
+  fc
+    .tuple(
+      fc.constantFrom('id', 'created_at', 'max_bytes', 'deleted', 'node_id', 'current_term', 'topic_id'),
+      fc.bigInt({ min: 0n, max: 1n << 80n }),
+    )
+    .map(([k, v]) => utf8(`{"${k}":${v}}`)),
 );
 
 const ok = (r: ReturnType<typeof typedOrValue>) => r;
@@ -143,7 +157,11 @@ describe('response parsers fuzz: a value or a LanceError, never another exceptio
       seeds.cluster,
       (p: Uint8Array) => {
         const s = decodeClusterStatus(p);
-        return isSafeUint(s.nodeId) && (s.leaderId === null || isSafeUint(s.leaderId)) && Object.values(s.peerStates).every((v) => typeof v === 'string');
+        return (
+          isSafeUint(s.nodeId) &&
+          (s.leaderId === null || isSafeUint(s.leaderId)) &&
+          Object.values(s.peerStates).every((v) => typeof v === 'string')
+        );
       },
     ],
   ] as const)(
@@ -163,10 +181,23 @@ describe('response parsers fuzz: a value or a LanceError, never another exceptio
   it(
     'errorFromServerText: always returns a LanceError (never throws) and keeps the text verbatim',
     () => {
-      const known = ['FORWARD_FAILED: x', 'NOT_LEADER: redirect to 127.0.0.1:1992', 'NOT_LEADER: leader unknown', 'Rate limit exceeded', 'Unknown topic', 'Topic 7 not found', "Topic 'a' already exists", 'Invalid data: Topic name', 'Authentication required', 'Access denied'];
+      const known = [
+        'FORWARD_FAILED: x',
+        'NOT_LEADER: redirect to 127.0.0.1:1992',
+        'NOT_LEADER: leader unknown',
+        'Rate limit exceeded',
+        'Unknown topic',
+        'Topic 7 not found',
+        "Topic 'a' already exists",
+        'Invalid data: Topic name',
+        'Authentication required',
+        'Access denied',
+      ];
       const text = fc.oneof(
         fc.string({ unit: 'binary' }),
-        fc.tuple(fc.constantFrom(...known), fc.string({ unit: 'binary', maxLength: 20 }), fc.nat()).map(([k, tail, cut]) => k.slice(0, cut % (k.length + 1)) + tail),
+        fc
+          .tuple(fc.constantFrom(...known), fc.string({ unit: 'binary', maxLength: 20 }), fc.nat())
+          .map(([k, tail, cut]) => k.slice(0, cut % (k.length + 1)) + tail),
         fc.tuple(fc.constantFrom(...known), fc.string({ unit: 'binary', maxLength: 20 })).map(([k, s]) => k + s),
         hostileBytes(known.map(utf8), 64).map((b) => new TextDecoder().decode(b)),
       );
@@ -187,7 +218,9 @@ describe('response parsers fuzz: a value or a LanceError, never another exceptio
   it('integers that do not fit are typed errors, not rounded values', () => {
     expect(typedOrValue(() => decodeDeleted(utf8('{"deleted":9007199254740993}'))).ok).toBe(false);
     expect(typedOrValue(() => decodeDeleted(utf8('{"deleted":1e3}'))).ok).toBe(true); // 1000, an integer
-    expect(typedOrValue(() => decodeRetentionReply(utf8('{"max_age_secs":1,"max_bytes":-1,"topic_id":1}'))).ok).toBe(false);
+    expect(typedOrValue(() => decodeRetentionReply(utf8('{"max_age_secs":1,"max_bytes":-1,"topic_id":1}'))).ok).toBe(
+      false,
+    );
     const big = decodeRetentionReply(utf8('{"max_age_secs":1,"max_bytes":18446744073709551615,"topic_id":1}'));
     expect(big.maxBytes).toBe(U64_MAX);
     expect(isU32(decodeDeleted(utf8('{"deleted":4294967295}')))).toBe(true);

@@ -13,7 +13,12 @@ import { TIMEOUT_MS, fromHex, hostileBytes, params, typedOrValue, vectors } from
 const tlvSeeds: Uint8Array[] = [
   fromHex('010500000068656c6c6f0105000000776f726c64'),
   fromHex(vectors.lz4.inputHex),
-  encodeRecords([TlvRecord.raw(''), TlvRecord.json({ a: 1 }), TlvRecord.keyValue('k', 'v'), TlvRecord.timestamped(1n, 'x')]),
+  encodeRecords([
+    TlvRecord.raw(''),
+    TlvRecord.json({ a: 1 }),
+    TlvRecord.keyValue('k', 'v'),
+    TlvRecord.timestamped(1n, 'x'),
+  ]),
 ];
 
 /** Envelope values (what follows the 5-byte TLV header): u32 uncompressed size + LZ4 block. */
@@ -27,7 +32,10 @@ const lz4Vector = (() => {
 })();
 const envelopeSeeds: Uint8Array[] = [
   lz4Vector,
-  ...tlvSeeds.map((t) => compressRecords(t)).filter((e): e is Uint8Array => e !== undefined).map((e) => e.subarray(5)),
+  ...tlvSeeds
+    .map((t) => compressRecords(t))
+    .filter((e): e is Uint8Array => e !== undefined)
+    .map((e) => e.subarray(5)),
   compressRecords(encodeRecords(Array.from({ length: 50 }, (_, i) => TlvRecord.raw(`record ${i % 3}`))))!.subarray(5),
 ];
 
@@ -69,7 +77,9 @@ describe('record layer fuzz', () => {
             expect(r.error).toBeInstanceOf(InvalidRecordError);
             return;
           }
-          expect(r.value.length).toBe(new DataView(value.buffer, value.byteOffset, value.byteLength).getUint32(0, true));
+          expect(r.value.length).toBe(
+            new DataView(value.buffer, value.byteOffset, value.byteLength).getUint32(0, true),
+          );
           expect(r.value.length).toBeLessThanOrEqual(MAX);
         }),
         params(),

@@ -18,8 +18,16 @@ describe('TopicResponse created_at beyond the range of Date', () => {
    *     if (secs > 8_640_000_000_000) throw new InvalidFrameError('topic.created_at: out of range');
    */
   it.each([
-    ['decodeTopicInfo', () => decodeTopicInfo(utf8('{"created_at":9007199254740991,"id":1,"name":"a","topic_epoch":1}')).createdAt],
-    ['decodeTopicList', () => decodeTopicList(utf8('{"topics":[{"created_at":8640000000001,"id":1,"name":"a","topic_epoch":1}]}'))[0]!.createdAt],
+    [
+      'decodeTopicInfo',
+      () => decodeTopicInfo(utf8('{"created_at":9007199254740991,"id":1,"name":"a","topic_epoch":1}')).createdAt,
+    ],
+    [
+      'decodeTopicList',
+      () =>
+        decodeTopicList(utf8('{"topics":[{"created_at":8640000000001,"id":1,"name":"a","topic_epoch":1}]}'))[0]!
+          .createdAt,
+    ],
   ])('%s: a typed error, or a valid Date', (_name, decode) => {
     let date: Date | undefined;
     try {

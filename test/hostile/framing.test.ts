@@ -64,7 +64,9 @@ describe('a header announcing a huge payload', () => {
     expect(after.rss - before.rss).toBeLessThan(64 * 1024 * 1024);
     // Fatal: the role stops with that error and does not reconnect by itself.
     await until(() => states.some((s) => s.type === 'closed' && s.error !== undefined), 1_000, 'closed state');
-    expect(states.find((s) => s.type === 'closed' && s.error !== undefined)).toMatchObject({ error: expect.any(InvalidFrameError) });
+    expect(states.find((s) => s.type === 'closed' && s.error !== undefined)).toMatchObject({
+      error: expect.any(InvalidFrameError),
+    });
     await sleep(150);
     expect(srv.conns).toHaveLength(1);
   });
@@ -78,7 +80,10 @@ describe('a header announcing a huge payload', () => {
     const lance = track(new Lance({ servers: [srv.address], reconnect: FAST_RECONNECT }));
     const err = await rejectionWithin(lance.request(Command.GET_CLUSTER_STATUS), 2_000, 'request');
     expect(err).toBeInstanceOf(InvalidFrameError);
-    const closed = await settleWithin(lastState(lance, (s) => s.type === 'closed' && s.error !== undefined), 1_000);
+    const closed = await settleWithin(
+      lastState(lance, (s) => s.type === 'closed' && s.error !== undefined),
+      1_000,
+    );
     expect(closed.status).toBe('fulfilled');
   });
 
@@ -87,11 +92,14 @@ describe('a header announcing a huge payload', () => {
     const srv = await serve((i) => ({
       onFrame: (f, c) => {
         if (!isCommand(f, Command.LIST_TOPICS)) return;
-        if (i === 0) c.write(lyingHeader(limit)); // accepted by the decoder, but never completed
+        if (i === 0)
+          c.write(lyingHeader(limit)); // accepted by the decoder, but never completed
         else c.write(listReply());
       },
     }));
-    const lance = track(new Lance({ servers: [srv.address], maxPayloadLength: limit, requestTimeoutMs: 200, reconnect: FAST_RECONNECT }));
+    const lance = track(
+      new Lance({ servers: [srv.address], maxPayloadLength: limit, requestTimeoutMs: 200, reconnect: FAST_RECONNECT }),
+    );
     const err = await rejectionWithin(lance.request(Command.LIST_TOPICS), 2_000, 'request');
     expect(err).toBeInstanceOf(TimeoutError);
     // The poisoned socket is replaced (retryable), and the next request is answered.
@@ -106,16 +114,22 @@ describe('garbage bytes', () => {
     ['an HTTP response', new TextEncoder().encode('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n')],
     ['zeros', new Uint8Array(100)],
     ['magic then version 2', Uint8Array.of(0x4c, 0x41, 0x4e, 0x43, 2, 0x40, 0, 0)],
-    ['a valid header with a wrong payload CRC', (() => {
-      const f = controlReply(Command.TOPIC_RESPONSE, '{"topics":[]}');
-      f[f.length - 1]! ^= 0xff;
-      return f;
-    })()],
-    ['a header with a wrong header CRC', (() => {
-      const h = lyingHeader(0);
-      h[8]! ^= 1;
-      return h;
-    })()],
+    [
+      'a valid header with a wrong payload CRC',
+      (() => {
+        const f = controlReply(Command.TOPIC_RESPONSE, '{"topics":[]}');
+        f[f.length - 1]! ^= 0xff;
+        return f;
+      })(),
+    ],
+    [
+      'a header with a wrong header CRC',
+      (() => {
+        const h = lyingHeader(0);
+        h[8]! ^= 1;
+        return h;
+      })(),
+    ],
     ['random bytes', Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) & 0xff)],
   ];
 
@@ -165,7 +179,9 @@ describe('garbage bytes', () => {
         if (f.flags & Flags.BATCH_MODE) c.write(new Uint8Array(64).fill(0xee));
       },
     }));
-    const producer = track(await Producer.connect(srv.address, new ProducerConfig().withLingerMs(0).withRequestTimeout(1_000)));
+    const producer = track(
+      await Producer.connect(srv.address, new ProducerConfig().withLingerMs(0).withRequestTimeout(1_000)),
+    );
     const err = await rejectionWithin(producer.send(1, 'x'), 2_000, 'send');
     expect(err).toBeInstanceOf(InvalidFrameError);
   });
@@ -191,7 +207,11 @@ describe('silence after accept', () => {
     const lance = track(new Lance({ servers: [srv.address], keepaliveMs: 0, reconnect: FAST_RECONNECT }));
     const states: ConnectionState[] = [];
     lance.state$().subscribe((s) => states.push(s));
-    const err = await rejectionWithin(lance.request(Command.LIST_TOPICS, undefined, { timeoutMs: 100 }), 1_500, 'request');
+    const err = await rejectionWithin(
+      lance.request(Command.LIST_TOPICS, undefined, { timeoutMs: 100 }),
+      1_500,
+      'request',
+    );
     expect(err).toBeInstanceOf(TimeoutError);
     // request() alone does not hold the role open; session$ does.
     const sub = lance.session$().subscribe({ error: () => undefined });
@@ -204,7 +224,12 @@ describe('silence after accept', () => {
     const srv = await serve(silent());
     const t0 = Date.now();
     const err = await rejectionWithin(
-      LanceClient.connect(ClientConfig.fromAddress(srv.address).withAuthToken('tok').withRequestTimeout(150).withReconnect(FAST_RECONNECT)),
+      LanceClient.connect(
+        ClientConfig.fromAddress(srv.address)
+          .withAuthToken('tok')
+          .withRequestTimeout(150)
+          .withReconnect(FAST_RECONNECT),
+      ),
       2_000,
       'connect',
     );
@@ -233,7 +258,10 @@ describe('silence after accept', () => {
   it('a producer without acks: send settles (TimeoutError/ConnectionError without auto-reconnect)', async () => {
     const srv = await serve(silent());
     const producer = track(
-      await Producer.connect(srv.address, new ProducerConfig().withLingerMs(0).withRequestTimeout(150).withAutoReconnect(false)),
+      await Producer.connect(
+        srv.address,
+        new ProducerConfig().withLingerMs(0).withRequestTimeout(150).withAutoReconnect(false),
+      ),
     );
     const err = await rejectionWithin(producer.send(1, 'x'), 2_000, 'send');
     expect(isLanceError(err)).toBe(true);
@@ -241,10 +269,17 @@ describe('silence after accept', () => {
 
   it('a producer with auto-reconnect: close() bounds every pending send (ClosedError)', async () => {
     const srv = await serve(silent());
-    const producer = await Producer.connect(srv.address, new ProducerConfig().withLingerMs(0).withRequestTimeout(100).withDeliveryTimeoutMs(10_000));
+    const producer = await Producer.connect(
+      srv.address,
+      new ProducerConfig().withLingerMs(0).withRequestTimeout(100).withDeliveryTimeoutMs(10_000),
+    );
     const sends = [producer.send(1, 'a'), producer.send(1, 'b')].map((p) => settleWithin(p, 2_000, 'send'));
     await sleep(250); // at least one ack timeout and a resend on a new socket
-    await settleWithin(producer.close({ timeoutMs: 50 }).catch(() => undefined), 2_000, 'close');
+    await settleWithin(
+      producer.close({ timeoutMs: 50 }).catch(() => undefined),
+      2_000,
+      'close',
+    );
     for (const s of await Promise.all(sends)) {
       expect(s.status).toBe('rejected');
       expect((s as { reason: unknown }).reason).toBeInstanceOf(ClosedError);
@@ -266,16 +301,19 @@ describe('a close in the middle of a frame', () => {
   it.each([
     ['mid-header, RST', 'destroy' as const, 20],
     ['mid-payload, FIN', 'end' as const, 60],
-  ])('%s: ConnectionError (retryable), then the client reconnects and the next request works', async (_n, mode, keep) => {
-    const srv = await serve(cut(mode, keep));
-    const client = await connect(srv.address);
-    const err = await rejectionWithin(client.listTopics(), 2_000, 'listTopics');
-    expect(err).toBeInstanceOf(ConnectionError);
-    expect((err as LanceError).isRetryable()).toBe(true);
-    await until(() => srv.conns.length >= 2, 1_000, 'reconnect');
-    const topics = await settleWithin(client.listTopics(), 2_000, 'second listTopics');
-    expect(topics).toMatchObject({ status: 'fulfilled', value: [{ id: 1, name: 'a' }] });
-  });
+  ])(
+    '%s: ConnectionError (retryable), then the client reconnects and the next request works',
+    async (_n, mode, keep) => {
+      const srv = await serve(cut(mode, keep));
+      const client = await connect(srv.address);
+      const err = await rejectionWithin(client.listTopics(), 2_000, 'listTopics');
+      expect(err).toBeInstanceOf(ConnectionError);
+      expect((err as LanceError).isRetryable()).toBe(true);
+      await until(() => srv.conns.length >= 2, 1_000, 'reconnect');
+      const topics = await settleWithin(client.listTopics(), 2_000, 'second listTopics');
+      expect(topics).toMatchObject({ status: 'fulfilled', value: [{ id: 1, name: 'a' }] });
+    },
+  );
 
   it('a producer resends the batch whose ack was cut off, on the next connection', async () => {
     const srv = await serve((i) => ({

@@ -104,7 +104,11 @@ export async function startHostileServer(scriptFor: (index: number) => Script): 
  * A header with a valid CRC announcing `payloadLength` bytes (any u32, e.g. 0xFFFF_FFFF = 4 GiB),
  * without the payload. The payload CRC field is arbitrary.
  */
-export function lyingHeader(payloadLength: number, flags: number = Flags.CONTROL, batchId: bigint = BigInt(Command.TOPIC_RESPONSE)): Uint8Array {
+export function lyingHeader(
+  payloadLength: number,
+  flags: number = Flags.CONTROL,
+  batchId: bigint = BigInt(Command.TOPIC_RESPONSE),
+): Uint8Array {
   const b = new Uint8Array(HEADER_SIZE);
   b.set(MAGIC, 0);
   b[4] = PROTOCOL_VERSION;
@@ -119,13 +123,15 @@ export function lyingHeader(payloadLength: number, flags: number = Flags.CONTROL
 export const controlReply = (command: number, payload?: Uint8Array | string): Uint8Array =>
   encodeControl(command, typeof payload === 'string' ? utf8(payload) : payload);
 
-export const topicJson = (id: number, name: string): string => `{"created_at":1706918400,"id":${id},"name":"${name}","topic_epoch":1}`;
+export const topicJson = (id: number, name: string): string =>
+  `{"created_at":1706918400,"id":${id},"name":"${name}","topic_epoch":1}`;
 
 export const isCommand = (f: Frame, command: number): boolean => frameKind(f) === 'control' && commandOf(f) === command;
 
 // ----- bounded waiting ------------------------------------------------------------------------------
 
-export type Settled<T> = { readonly status: 'fulfilled'; readonly value: T } | { readonly status: 'rejected'; readonly reason: unknown };
+export type Settled<T> =
+  { readonly status: 'fulfilled'; readonly value: T } | { readonly status: 'rejected'; readonly reason: unknown };
 
 /**
  * Waits for `p` at most `ms`; fails the test (throws) if it has not settled by then. A hostile peer

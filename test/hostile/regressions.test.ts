@@ -54,7 +54,11 @@ describe('StandaloneConsumer.poll() and a server that trickles one record', () =
     servers.push(srv);
     const consumer = await StandaloneConsumer.connect(
       srv.address,
-      new StandaloneConfig('trickle', 1).withLagProbeInterval(false).withPollTimeout(100).withServerCommit(false).withManualCommit(),
+      new StandaloneConfig('trickle', 1)
+        .withLagProbeInterval(false)
+        .withPollTimeout(100)
+        .withServerCommit(false)
+        .withManualCommit(),
     );
     cleanups.push(() => consumer.close());
     const r = await settleWithin(consumer.poll(), 2_000, 'poll').catch((e: unknown) => e);
@@ -128,9 +132,17 @@ describe('an ErrorResponse in reply to the Authenticate sent on connect', () => 
       }));
       servers.push(srv);
       const connecting = LanceClient.connect(
-        ClientConfig.fromAddress(srv.address).withAuthToken('tok').withRequestTimeout(300).withReconnect({ baseMs: 5, maxMs: 10, maxRetries: 1 }),
+        ClientConfig.fromAddress(srv.address)
+          .withAuthToken('tok')
+          .withRequestTimeout(300)
+          .withReconnect({ baseMs: 5, maxMs: 10, maxRetries: 1 }),
       );
-      cleanups.push(() => connecting.then((c) => c.close(), () => undefined));
+      cleanups.push(() =>
+        connecting.then(
+          (c) => c.close(),
+          () => undefined,
+        ),
+      );
       const r = await settleWithin(connecting, 2_000, 'connect').catch((e: unknown) => e);
       await srv.close(); // lets a hung connect fail, so the test ends either way
       expect(r).toMatchObject({ status: 'rejected' });

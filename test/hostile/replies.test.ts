@@ -69,7 +69,10 @@ describe('acks for batch ids never sent', () => {
 
     ingest!.c.write(encodeAck(ingest!.f.batchId));
     const ack = await settleWithin(send, 1_000, 'send');
-    expect(ack).toMatchObject({ status: 'fulfilled', value: { type: 'acked', batchId: ingest!.f.batchId, attempts: 1 } });
+    expect(ack).toMatchObject({
+      status: 'fulfilled',
+      value: { type: 'acked', batchId: ingest!.f.batchId, attempts: 1 },
+    });
 
     // More bogus acks afterwards change nothing and crash nothing.
     ingest!.c.write([...BOGUS, ingest!.f.batchId].map(encodeAck));
@@ -112,7 +115,10 @@ describe('replies to requests never made', () => {
     controlReply(Command.CLUSTER_STATUS_RESPONSE, '{"node_id":1}'),
     controlReply(Command.SUBSCRIBE_ACK, encodeSubscribeAck({ consumerId: 1n, startOffset: 0n })),
     controlReply(Command.COMMIT_ACK, encodeCommitAck({ consumerId: 1n, committedOffset: 0n })),
-    controlReply(Command.AUTHENTICATE_RESPONSE, encodeAuthenticateResponse({ success: true, message: 'Authenticated' })),
+    controlReply(
+      Command.AUTHENTICATE_RESPONSE,
+      encodeAuthenticateResponse({ success: true, message: 'Authenticated' }),
+    ),
     controlReply(0x77, 'unknown command'),
     encodeAck(42n),
     encodeBackpressure(),
@@ -175,7 +181,13 @@ describe('replies to requests never made', () => {
 
   it('a producer socket shrugs off unsolicited errors and acks, then delivers normally', async () => {
     const srv = await serve(() => ({
-      onAccept: (c) => c.write([controlReply(Command.ERROR_RESPONSE, 'Topic not found'), encodeAck(5n), encodeBackpressure(), controlReply(Command.TOPIC_RESPONSE, '{}')]),
+      onAccept: (c) =>
+        c.write([
+          controlReply(Command.ERROR_RESPONSE, 'Topic not found'),
+          encodeAck(5n),
+          encodeBackpressure(),
+          controlReply(Command.TOPIC_RESPONSE, '{}'),
+        ]),
       onFrame: (f, c) => {
         if (isIngest(f)) setTimeout(() => c.write(encodeAck(f.batchId)), 30);
       },
@@ -262,11 +274,23 @@ describe('a FetchResponse whose data lies about its length', () => {
     ['bytes_returned above the data', (o) => lyingFetch(o + 20n, 100, data), InvalidFrameError],
     ['bytes_returned below the data', (o) => lyingFetch(o + 20n, 3, data), InvalidFrameError],
     ['bytes_returned = 4 GiB - 1, no data', (o) => lyingFetch(o, 0xffff_ffff, new Uint8Array(0)), InvalidFrameError],
-    ['a payload shorter than its 16-byte header', () => controlReply(Command.FETCH_RESPONSE, new Uint8Array(9)), InvalidFrameError],
+    [
+      'a payload shorter than its 16-byte header',
+      () => controlReply(Command.FETCH_RESPONSE, new Uint8Array(9)),
+      InvalidFrameError,
+    ],
     ['next_offset that does not follow the data', (o) => lyingFetch(o + 1_000n, 20, data), InvalidFrameError],
     ['next_offset going backwards', (o) => lyingFetch(o === 0n ? 0n : o - 1n, 20, data), InvalidFrameError],
-    ['a record declaring 4 GiB', (o) => lyingFetch(o + 5n, 5, Uint8Array.of(1, 0xff, 0xff, 0xff, 0xff)), InvalidRecordError],
-    ['a CatchingUp shorter than 8 bytes', () => controlReply(Command.CATCHING_UP, new Uint8Array(3)), InvalidFrameError],
+    [
+      'a record declaring 4 GiB',
+      (o) => lyingFetch(o + 5n, 5, Uint8Array.of(1, 0xff, 0xff, 0xff, 0xff)),
+      InvalidRecordError,
+    ],
+    [
+      'a CatchingUp shorter than 8 bytes',
+      () => controlReply(Command.CATCHING_UP, new Uint8Array(3)),
+      InvalidFrameError,
+    ],
   ];
 
   const fetchServer = (answer: (offset: bigint) => Uint8Array) =>
@@ -283,30 +307,44 @@ describe('a FetchResponse whose data lies about its length', () => {
     expect(err).toBeInstanceOf(type);
   });
 
-  it.each(lies)('StandaloneConsumer.poll: %s → typed error, a bounded number of fetches, no loop', async (_n, answer, type) => {
-    const srv = await fetchServer(answer);
-    const consumer = track(
-      await StandaloneConsumer.connect(
-        srv.address,
-        new StandaloneConfig('hostile', 1).withLagProbeInterval(false).withPollTimeout(200).withServerCommit(false).withManualCommit(),
-        { lanceOptions: { reconnect: FAST_RECONNECT } },
-      ),
-    );
-    const err = await rejectionWithin(consumer.poll(), 2_000, 'poll');
-    expect(err).toBeInstanceOf(type);
-    expect(srv.allReceived().filter((f) => isCommand(f, Command.FETCH)).length).toBeLessThanOrEqual(2);
-    // Asking again fails again, promptly: no silent skip past the bad data.
-    const again = await rejectionWithin(consumer.poll(), 2_000, 'second poll');
-    expect(isLanceError(again)).toBe(true);
-  });
+  it.each(lies)(
+    'StandaloneConsumer.poll: %s → typed error, a bounded number of fetches, no loop',
+    async (_n, answer, type) => {
+      const srv = await fetchServer(answer);
+      const consumer = track(
+        await StandaloneConsumer.connect(
+          srv.address,
+          new StandaloneConfig('hostile', 1)
+            .withLagProbeInterval(false)
+            .withPollTimeout(200)
+            .withServerCommit(false)
+            .withManualCommit(),
+          { lanceOptions: { reconnect: FAST_RECONNECT } },
+        ),
+      );
+      const err = await rejectionWithin(consumer.poll(), 2_000, 'poll');
+      expect(err).toBeInstanceOf(type);
+      expect(srv.allReceived().filter((f) => isCommand(f, Command.FETCH)).length).toBeLessThanOrEqual(2);
+      // Asking again fails again, promptly: no silent skip past the bad data.
+      const again = await rejectionWithin(consumer.poll(), 2_000, 'second poll');
+      expect(isLanceError(again)).toBe(true);
+    },
+  );
 
-  it.each(lies)('Rx topic$: %s → the stream errors with a typed error, a bounded number of fetches', async (_n, answer, type) => {
-    const srv = await fetchServer(answer);
-    const lance = track(new Lance({ servers: [srv.address], reconnect: FAST_RECONNECT }));
-    const err = await rejectionWithin(lastValueFrom(lance.topic$(1, 0n, { lagProbeIntervalMs: false })), 2_000, 'topic$');
-    expect(err).toBeInstanceOf(type);
-    expect(srv.allReceived().filter((f) => isCommand(f, Command.FETCH)).length).toBeLessThanOrEqual(2);
-  });
+  it.each(lies)(
+    'Rx topic$: %s → the stream errors with a typed error, a bounded number of fetches',
+    async (_n, answer, type) => {
+      const srv = await fetchServer(answer);
+      const lance = track(new Lance({ servers: [srv.address], reconnect: FAST_RECONNECT }));
+      const err = await rejectionWithin(
+        lastValueFrom(lance.topic$(1, 0n, { lagProbeIntervalMs: false })),
+        2_000,
+        'topic$',
+      );
+      expect(err).toBeInstanceOf(type);
+      expect(srv.allReceived().filter((f) => isCommand(f, Command.FETCH)).length).toBeLessThanOrEqual(2);
+    },
+  );
 });
 
 describe('a TopicResponse that is not valid JSON', () => {
@@ -346,14 +384,19 @@ describe('a TopicResponse that is not valid JSON', () => {
       },
     }));
     const lance = track(new Lance({ servers: [srv.address], reconnect: FAST_RECONNECT }));
-    expect(await rejectionWithin(firstValueFrom(createTopic$(lance, 'events')), 1_000, 'createTopic$')).toBeInstanceOf(InvalidFrameError);
-    expect(await rejectionWithin(firstValueFrom(listTopics$(lance)), 1_000, 'listTopics$')).toBeInstanceOf(InvalidFrameError);
+    expect(await rejectionWithin(firstValueFrom(createTopic$(lance, 'events')), 1_000, 'createTopic$')).toBeInstanceOf(
+      InvalidFrameError,
+    );
+    expect(await rejectionWithin(firstValueFrom(listTopics$(lance)), 1_000, 'listTopics$')).toBeInstanceOf(
+      InvalidFrameError,
+    );
   });
 
   it('ensureTopic does not retry forever on garbage JSON', async () => {
     const srv = await serve(() => ({
       onFrame: (f, c) => {
-        if (isCommand(f, Command.CREATE_TOPIC) || isCommand(f, Command.LIST_TOPICS)) c.write(controlReply(Command.TOPIC_RESPONSE, '{'));
+        if (isCommand(f, Command.CREATE_TOPIC) || isCommand(f, Command.LIST_TOPICS))
+          c.write(controlReply(Command.TOPIC_RESPONSE, '{'));
       },
     }));
     const client = await connect(srv.address);

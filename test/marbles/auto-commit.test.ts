@@ -62,7 +62,9 @@ describe('autoCommit', () => {
   it('commits every window of a steady stream (the window restarts after each commit)', () => {
     const log = commitsOf(({ hot, expectObservable, commit }) => {
       const records = hot('a 9ms b 9ms c 9ms d 9ms e 9ms f');
-      expectObservable(records.pipe(autoCommit(commit, { intervalMs: 15 })), '^ 55ms !').toBe('a 9ms b 9ms c 9ms d 9ms e 9ms f');
+      expectObservable(records.pipe(autoCommit(commit, { intervalMs: 15 })), '^ 55ms !').toBe(
+        'a 9ms b 9ms c 9ms d 9ms e 9ms f',
+      );
     });
     expect(log).toEqual(['15:b', '35:d', '55:f']);
   });
@@ -75,7 +77,9 @@ describe('autoCommit', () => {
         if (v === 'a') throw denied;
       };
       const records = hot('a 60ms b|');
-      expectObservable(records.pipe(autoCommit(commit, { intervalMs: 50, onError: (e) => errors.push(e) }))).toBe('a 60ms b|');
+      expectObservable(records.pipe(autoCommit(commit, { intervalMs: 50, onError: (e) => errors.push(e) }))).toBe(
+        'a 60ms b|',
+      );
     });
     expect(errors).toEqual([denied]);
   });
@@ -86,7 +90,11 @@ describe('autoCommit', () => {
       const commit = () => {
         throw denied;
       };
-      expectObservable(hot('a 60ms b|').pipe(autoCommit(commit, { intervalMs: 50 }))).toBe('a 49ms #', undefined, denied);
+      expectObservable(hot('a 60ms b|').pipe(autoCommit(commit, { intervalMs: 50 }))).toBe(
+        'a 49ms #',
+        undefined,
+        denied,
+      );
     });
   });
 
@@ -141,10 +149,14 @@ describe('autoCommit', () => {
     const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     try {
       const closed = new Error('offset store closed');
-      const sub = of(1).pipe(autoCommit(() => Promise.reject(closed), { intervalMs: 50 })).subscribe();
+      const sub = of(1)
+        .pipe(autoCommit(() => Promise.reject(closed), { intervalMs: 50 }))
+        .subscribe();
       sub.unsubscribe();
       await new Promise((r) => setTimeout(r, 20));
-      expect(warn.mock.calls).toEqual([['a commit failed after the stream ended: Error: offset store closed', { type: 'LanceCommitWarning' }]]);
+      expect(warn.mock.calls).toEqual([
+        ['a commit failed after the stream ended: Error: offset store closed', { type: 'LanceCommitWarning' }],
+      ]);
     } finally {
       warn.mockRestore();
     }
@@ -158,7 +170,9 @@ describe('autoCommit', () => {
       committed.push(v);
       return Promise.reject(rejected);
     };
-    of(1, 2, 3).pipe(autoCommit(commit, { onError: (e) => errors.push(e) })).subscribe();
+    of(1, 2, 3)
+      .pipe(autoCommit(commit, { onError: (e) => errors.push(e) }))
+      .subscribe();
     await new Promise((r) => setImmediate(r));
     expect(committed).toEqual([3]); // synchronous source: only the tail, flushed on complete
     expect(errors).toEqual([rejected]);

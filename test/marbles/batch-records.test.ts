@@ -44,10 +44,13 @@ describe('batchRecords', () => {
     newScheduler().run(({ hot, expectObservable }) => {
       const records = hot('a 100ms b');
       const flush = hot('-- 50ms f');
-      expectObservable(records.pipe(batchRecords({ lingerMs: 5, flushWhen: flush })), '^ 200ms !').toBe('5ms x 100ms y', {
-        x: ['a'],
-        y: ['b'],
-      });
+      expectObservable(records.pipe(batchRecords({ lingerMs: 5, flushWhen: flush })), '^ 200ms !').toBe(
+        '5ms x 100ms y',
+        {
+          x: ['a'],
+          y: ['b'],
+        },
+      );
     });
   });
 
@@ -61,7 +64,11 @@ describe('batchRecords', () => {
   it('emits the partial batch before the error, so no accepted record is lost silently', () => {
     newScheduler().run(({ hot, expectObservable }) => {
       const boom = new Error('producer closed');
-      expectObservable(hot('-a-b#', undefined, boom).pipe(batchRecords({ lingerMs: 10 }))).toBe('----(x#)', { x: ['a', 'b'] }, boom);
+      expectObservable(hot('-a-b#', undefined, boom).pipe(batchRecords({ lingerMs: 10 }))).toBe(
+        '----(x#)',
+        { x: ['a', 'b'] },
+        boom,
+      );
     });
   });
 
@@ -94,7 +101,10 @@ describe('batchRecords', () => {
     input.next(2);
     input.next(4);
     input.complete();
-    expect(batches).toEqual([[1, 2], [3, 4]]);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   it('rejects options that cannot work', () => {

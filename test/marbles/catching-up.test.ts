@@ -52,7 +52,12 @@ describe('catchingUp', () => {
   it('restarts the count when the source emits a value', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const e = behind(100n);
-      const fetch = attempts([cold('-#', undefined, e), cold('-#', undefined, e), cold('-a-#', undefined, e), cold('-#', undefined, e)]);
+      const fetch = attempts([
+        cold('-#', undefined, e),
+        cold('-#', undefined, e),
+        cold('-a-#', undefined, e),
+        cold('-#', undefined, e),
+      ]);
       // stalls 1, 2, value (back to 0), then 1, 2, 3.
       expectObservable(fetch.pipe(catchingUp({ delayMs: 10 }))).toBe('- 10ms - 10ms -a- 10ms - 10ms -#', undefined, e);
     });

@@ -24,7 +24,21 @@ describe('connection core: reconnect backoff (virtual time)', () => {
       expectObservable(lance.session$().pipe(map((s) => s.epoch))).toBe('200ms a', { a: 1 });
       const states: string[] = [];
       lance.state$().subscribe((s) => states.push(brief(s)));
-      scheduler.schedule(() => expect(states).toEqual(['closed', 'c@a:1', 'r1:50', 'c@a:1', 'r2:75', 'c@a:1', 'r3:75', 'c@a:1', 'connected']), 300);
+      scheduler.schedule(
+        () =>
+          expect(states).toEqual([
+            'closed',
+            'c@a:1',
+            'r1:50',
+            'c@a:1',
+            'r2:75',
+            'c@a:1',
+            'r3:75',
+            'c@a:1',
+            'connected',
+          ]),
+        300,
+      );
     });
   });
 
@@ -57,7 +71,12 @@ describe('connection core: reconnect backoff (virtual time)', () => {
       scheduler.schedule(() => network.last!.fail(), 5);
       scheduler.schedule(() => network.last!.fail(), 20);
       scheduler.schedule(() => network.last!.fail(), 200);
-      expectObservable(lance.session$().pipe(map((s) => s.epoch))).toBe('a 14ms b 24ms c 169ms d', { a: 1, b: 2, c: 3, d: 4 });
+      expectObservable(lance.session$().pipe(map((s) => s.epoch))).toBe('a 14ms b 24ms c 169ms d', {
+        a: 1,
+        b: 2,
+        c: 3,
+        d: 4,
+      });
     });
   });
 
@@ -76,7 +95,10 @@ describe('connection core: reconnect backoff (virtual time)', () => {
       // goes on): c at 70 (attempt 2: 20ms, refused), a at 110 (3: 40ms, refused), b at 190 (4: 80ms)
       expectObservable(lance.session$().pipe(map((s) => s.address))).toBe('10ms a 179ms a', { a: 'b:2' });
       scheduler.schedule(() => network.last!.fail(), 50);
-      scheduler.schedule(() => expect(network.sockets.map((s) => s.target.host)).toEqual(['a', 'b', 'c', 'a', 'b']), 200);
+      scheduler.schedule(
+        () => expect(network.sockets.map((s) => s.target.host)).toEqual(['a', 'b', 'c', 'a', 'b']),
+        200,
+      );
     });
   });
 
@@ -87,8 +109,16 @@ describe('connection core: reconnect backoff (virtual time)', () => {
       const lance = new Lance({ connector: network.connector, scheduler, keepaliveMs: 0 });
       // garbage bytes from the "server": not LWP, the stream can never be trusted again
       scheduler.schedule(() => network.last!.receive(new TextEncoder().encode('HTTP/1.1 400 Bad Request\r\n')), 5);
-      expectObservable(lance.session$().pipe(map((s) => s.epoch))).toBe('a 4ms #', { a: 1 }, expect.objectContaining({ code: 'INVALID_FRAME' }));
-      expectObservable(lance.state$().pipe(map((s) => s.type))).toBe('(ab) 1ms c', { a: 'connecting', b: 'connected', c: 'closed' });
+      expectObservable(lance.session$().pipe(map((s) => s.epoch))).toBe(
+        'a 4ms #',
+        { a: 1 },
+        expect.objectContaining({ code: 'INVALID_FRAME' }),
+      );
+      expectObservable(lance.state$().pipe(map((s) => s.type))).toBe('(ab) 1ms c', {
+        a: 'connecting',
+        b: 'connected',
+        c: 'closed',
+      });
     });
   });
 

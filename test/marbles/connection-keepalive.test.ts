@@ -50,7 +50,11 @@ describe('connection core: keepalive (virtual time)', () => {
         take(1),
         mergeMap((x) => x.frames$),
       );
-      expectObservable(died).toBe('130ms #', undefined, expect.objectContaining({ code: 'CONNECTION', message: expect.stringContaining('dead peer') }));
+      expectObservable(died).toBe(
+        '130ms #',
+        undefined,
+        expect.objectContaining({ code: 'CONNECTION', message: expect.stringContaining('dead peer') }),
+      );
     });
   });
 
@@ -80,13 +84,21 @@ describe('connection core: frames$ (virtual time)', () => {
     const scheduler = newScheduler();
     scheduler.run(({ expectObservable }) => {
       const s = scriptedNetwork({ scheduler });
-      const lance = new Lance({ connector: s.network.connector, scheduler, keepaliveMs: 0, reconnect: { baseMs: 10, random: () => 1 } });
+      const lance = new Lance({
+        connector: s.network.connector,
+        scheduler,
+        keepaliveMs: 0,
+        reconnect: { baseMs: 10, random: () => 1 },
+      });
       const ack = (n: bigint) => encodeAck(n);
       scheduler.schedule(() => s.network.last!.receive(ack(1n)), 5);
       scheduler.schedule(() => s.network.last!.receive(encodeKeepalive()), 6);
       scheduler.schedule(() => s.network.last!.fail(), 7);
       scheduler.schedule(() => s.network.last!.receive(ack(2n)), 20);
-      expectObservable(lance.frames$('producer:1').pipe(map((f) => f.batchId)), '^ 30ms !').toBe('5ms a 14ms b', { a: 1n, b: 2n });
+      expectObservable(lance.frames$('producer:1').pipe(map((f) => f.batchId)), '^ 30ms !').toBe('5ms a 14ms b', {
+        a: 1n,
+        b: 2n,
+      });
     });
   });
 });

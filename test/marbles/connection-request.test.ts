@@ -27,7 +27,9 @@ describe('connection core: requests (virtual time)', () => {
       });
       const lance = new Lance({ connector: s.network.connector, scheduler, keepaliveMs: 0 });
       expectObservable(lance.request$(Command.LIST_TOPICS).pipe(outcome, code)).toBe('10ms (a|)', { a: 'ok:128' });
-      expectObservable(lance.request$(Command.GET_TOPIC).pipe(outcome, code)).toBe('10ms (a|)', { a: 'TOPIC_NOT_FOUND' });
+      expectObservable(lance.request$(Command.GET_TOPIC).pipe(outcome, code)).toBe('10ms (a|)', {
+        a: 'TOPIC_NOT_FOUND',
+      });
       expectObservable(lance.request$(Command.GET_TOPIC).pipe(outcome, code)).toBe('10ms (a|)', { a: 'ok:128' });
     });
   });
@@ -43,7 +45,9 @@ describe('connection core: requests (virtual time)', () => {
         requestTimeoutMs: 100,
         reconnect: { baseMs: 10, random: () => 1 },
       });
-      expectObservable(lance.request$(Command.LIST_TOPICS, undefined, { timeoutMs: 30 }).pipe(code)).toBe('30ms (a|)', { a: 'TIMEOUT' });
+      expectObservable(lance.request$(Command.LIST_TOPICS, undefined, { timeoutMs: 30 }).pipe(code)).toBe('30ms (a|)', {
+        a: 'TIMEOUT',
+      });
       expectObservable(lance.request$(Command.GET_CLUSTER_STATUS).pipe(code)).toBe('30ms (a|)', { a: 'CONNECTION' });
       expectObservable(lance.session$().pipe(map((x) => x.epoch)), '^ 60ms !').toBe('a 39ms b', { a: 1, b: 2 });
     });
@@ -53,11 +57,20 @@ describe('connection core: requests (virtual time)', () => {
     const scheduler = newScheduler();
     scheduler.run(({ expectObservable }) => {
       const s = scriptedNetwork({ scheduler, accept: () => 'refuse' });
-      const lance = new Lance({ servers: ['a:1', 'b:1'], connector: s.network.connector, scheduler, keepaliveMs: 0, reconnect: { baseMs: 10, random: () => 1 } });
-      // a:1 refuses at 0, b:1 after the 10 ms backoff: the round is over.
-      expectObservable(lance.request$(Command.LIST_TOPICS, undefined, { timeoutMs: 5000 }).pipe(codeAndCause)).toBe('10ms (a|)', {
-        a: 'CONNECTION ← CONNECTION',
+      const lance = new Lance({
+        servers: ['a:1', 'b:1'],
+        connector: s.network.connector,
+        scheduler,
+        keepaliveMs: 0,
+        reconnect: { baseMs: 10, random: () => 1 },
       });
+      // a:1 refuses at 0, b:1 after the 10 ms backoff: the round is over.
+      expectObservable(lance.request$(Command.LIST_TOPICS, undefined, { timeoutMs: 5000 }).pipe(codeAndCause)).toBe(
+        '10ms (a|)',
+        {
+          a: 'CONNECTION ← CONNECTION',
+        },
+      );
     });
   });
 
@@ -65,19 +78,40 @@ describe('connection core: requests (virtual time)', () => {
     const scheduler = newScheduler();
     scheduler.run(({ expectObservable }) => {
       const s = scriptedNetwork({ scheduler, accept: () => 'refuse' });
-      const lance = new Lance({ connector: s.network.connector, scheduler, keepaliveMs: 0, waitForConnection: true, reconnect: { baseMs: 10, random: () => 1 } });
-      expectObservable(lance.request$(Command.LIST_TOPICS, undefined, { timeoutMs: 50 }).pipe(codeAndCause)).toBe('50ms (a|)', { a: 'TIMEOUT ← CONNECTION' });
+      const lance = new Lance({
+        connector: s.network.connector,
+        scheduler,
+        keepaliveMs: 0,
+        waitForConnection: true,
+        reconnect: { baseMs: 10, random: () => 1 },
+      });
+      expectObservable(lance.request$(Command.LIST_TOPICS, undefined, { timeoutMs: 50 }).pipe(codeAndCause)).toBe(
+        '50ms (a|)',
+        { a: 'TIMEOUT ← CONNECTION' },
+      );
     });
   });
 
   it('once a server answered, a request waits for the reconnect within its deadline (and fails with the cause)', () => {
     const scheduler = newScheduler();
     scheduler.run(({ expectObservable }) => {
-      const s = scriptedNetwork({ scheduler, accept: (_t, attempt) => (attempt === 1 ? 'open' : 'refuse'), reply: () => jsonReply(Command.TOPIC_RESPONSE, topicJson(1, 'a')) });
-      const lance = new Lance({ connector: s.network.connector, scheduler, keepaliveMs: 0, reconnect: { baseMs: 10, random: () => 1 } });
+      const s = scriptedNetwork({
+        scheduler,
+        accept: (_t, attempt) => (attempt === 1 ? 'open' : 'refuse'),
+        reply: () => jsonReply(Command.TOPIC_RESPONSE, topicJson(1, 'a')),
+      });
+      const lance = new Lance({
+        connector: s.network.connector,
+        scheduler,
+        keepaliveMs: 0,
+        reconnect: { baseMs: 10, random: () => 1 },
+      });
       expectObservable(lance.request$(Command.LIST_TOPICS).pipe(outcome)).toBe('(a|)', { a: 'ok:128' });
       scheduler.schedule(() => s.network.sockets[0]!.fail(), 5);
-      expectObservable(lance.request$(Command.LIST_TOPICS, undefined, { timeoutMs: 100 }).pipe(codeAndCause), '10ms ^').toBe('110ms (a|)', {
+      expectObservable(
+        lance.request$(Command.LIST_TOPICS, undefined, { timeoutMs: 100 }).pipe(codeAndCause),
+        '10ms ^',
+      ).toBe('110ms (a|)', {
         a: 'TIMEOUT ← CONNECTION',
       });
     });
@@ -87,7 +121,13 @@ describe('connection core: requests (virtual time)', () => {
     const scheduler = newScheduler();
     scheduler.run(({ expectObservable }) => {
       const s = scriptedNetwork({ scheduler, replyDelayMs: 5, reply: () => errorReply('NOT_LEADER: leader unknown') });
-      const lance = new Lance({ connector: s.network.connector, scheduler, keepaliveMs: 0, requestRetries: 100, reconnect: { baseMs: 40, random: () => 1 } });
+      const lance = new Lance({
+        connector: s.network.connector,
+        scheduler,
+        keepaliveMs: 0,
+        requestRetries: 100,
+        reconnect: { baseMs: 40, random: () => 1 },
+      });
       const result = lance.request$(Command.CREATE_TOPIC, undefined, { timeoutMs: 200 }).pipe(codeAndCause);
       // Replies at 5, 50 (backoff 40), 135 (backoff 80); the next backoff (160) would pass 200 ms, so
       // the call fails at 135 rather than sleep into its deadline (before: 100 retries, ~10 minutes).
@@ -99,7 +139,11 @@ describe('connection core: requests (virtual time)', () => {
     const scheduler = newScheduler();
     scheduler.run(({ expectObservable }) => {
       let n = 0;
-      const s = scriptedNetwork({ scheduler, replyDelayMs: 20, reply: () => jsonReply(Command.TOPIC_RESPONSE, topicJson(++n, `t${n}`)) });
+      const s = scriptedNetwork({
+        scheduler,
+        replyDelayMs: 20,
+        reply: () => jsonReply(Command.TOPIC_RESPONSE, topicJson(++n, `t${n}`)),
+      });
       const lance = new Lance({ connector: s.network.connector, scheduler, keepaliveMs: 0 });
       const name = map((f: { payload: Uint8Array }) => JSON.parse(new TextDecoder().decode(f.payload)).name as string);
       expectObservable(lance.request$(Command.GET_TOPIC).pipe(name), '^ 5ms !').toBe('');
@@ -113,9 +157,17 @@ describe('connection core: requests (virtual time)', () => {
       let n = 0;
       const s = scriptedNetwork({
         scheduler,
-        reply: () => (++n <= 2 ? errorReply('FORWARD_FAILED: Leader not ready (apply/metadata catch-up)') : jsonReply(Command.TOPIC_RESPONSE, topicJson(1, 'a'))),
+        reply: () =>
+          ++n <= 2
+            ? errorReply('FORWARD_FAILED: Leader not ready (apply/metadata catch-up)')
+            : jsonReply(Command.TOPIC_RESPONSE, topicJson(1, 'a')),
       });
-      const lance = new Lance({ connector: s.network.connector, scheduler, keepaliveMs: 0, reconnect: { baseMs: 10, random: () => 1 } });
+      const lance = new Lance({
+        connector: s.network.connector,
+        scheduler,
+        keepaliveMs: 0,
+        reconnect: { baseMs: 10, random: () => 1 },
+      });
       expectObservable(lance.request$(Command.CREATE_TOPIC).pipe(outcome, code)).toBe('30ms (a|)', { a: 'ok:128' });
       scheduler.schedule(() => expect(s.network.sockets).toHaveLength(1), 40);
     });
@@ -133,9 +185,22 @@ describe('connection core: requests (virtual time)', () => {
               ? errorReply('NOT_LEADER: redirect to leader:1992')
               : undefined,
       });
-      const lance = new Lance({ servers: ['seed:1'], connector: s.network.connector, scheduler, keepaliveMs: 0, reconnect: { baseMs: 10, random: () => 1 } });
+      const lance = new Lance({
+        servers: ['seed:1'],
+        connector: s.network.connector,
+        scheduler,
+        keepaliveMs: 0,
+        reconnect: { baseMs: 10, random: () => 1 },
+      });
       expectObservable(lance.request$(Command.CREATE_TOPIC).pipe(outcome, code)).toBe('10ms (a|)', { a: 'ok:128' });
-      scheduler.schedule(() => expect(s.network.sockets.map((x) => `${x.address}${x.closed ? ' closed' : ''}`)).toEqual(['seed:1 closed', 'leader:1992']), 20);
+      scheduler.schedule(
+        () =>
+          expect(s.network.sockets.map((x) => `${x.address}${x.closed ? ' closed' : ''}`)).toEqual([
+            'seed:1 closed',
+            'leader:1992',
+          ]),
+        20,
+      );
     });
   });
 

@@ -50,7 +50,13 @@ describe('consumeTopic commits', () => {
     ts.run(({ cold, expectObservable }) => {
       let log = makeLog(3, 10);
       ts.schedule(() => (log = makeLog(4, 10)), 70);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const { store, saves } = fakeStore(() => ts.now());
       const out = consumeTopic(of<Session>(session), 1, opts(store, { maxFetchBytes: 10 })).pipe(map(summary));
       // batches at 1, 2, 3; empty fetches at 4, 35, 66; the poll at 96 finds record 30-40 at 97.
@@ -70,7 +76,14 @@ describe('consumeTopic commits', () => {
     ts.run(({ cold, hot }) => {
       const log = makeLog(2, 10);
       const frames$ = hot<Frame>('-----|');
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now(), { frames$ });
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+        { frames$ },
+      );
       const { store, saves } = fakeStore(() => ts.now());
       consumeTopic(hot<Session>('s-|', { s: session }), 1, opts(store)).subscribe();
       ts.flush();
@@ -82,7 +95,13 @@ describe('consumeTopic commits', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
       const log = makeLog(4, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const { store, loads } = fakeStore(() => ts.now(), 20n);
       const out = consumeTopic(of<Session>(session), 7, opts(store, { from: 0n })).pipe(map(summary));
       expectObservable(out, '^ 5ms !').toBe('-a', { a: '20-40/2' });
@@ -95,9 +114,13 @@ describe('consumeTopic commits', () => {
     const ts = newScheduler();
     ts.run(({ cold }) => {
       const log = makeLog(2, 10);
-      const serve = serveLog(() => log, (f) => cold('-(a|)', { a: f }));
+      const serve = serveLog(
+        () => log,
+        (f) => cold('-(a|)', { a: f }),
+      );
       const session = fakeSession(
-        (req, i) => (req.command === Command.COMMIT_OFFSET ? cold<Frame>('-#', undefined, new Error('ignored')) : serve(req, i)),
+        (req, i) =>
+          req.command === Command.COMMIT_OFFSET ? cold<Frame>('-#', undefined, new Error('ignored')) : serve(req, i),
         () => ts.now(),
       );
       const { store, saves } = fakeStore(() => ts.now());
@@ -116,7 +139,13 @@ describe('consumeTopic commits', () => {
     const ts = newScheduler();
     ts.run(({ cold }) => {
       const log = makeLog(2, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const { store, saves } = fakeStore(() => ts.now());
       const sub = consumeTopic(of<Session>(session), 1, opts(store, { autoCommitIntervalMs: false })).subscribe();
       ts.schedule(() => sub.unsubscribe(), 200);
@@ -129,9 +158,19 @@ describe('consumeTopic commits', () => {
     const ts = newScheduler();
     ts.run(({ cold }) => {
       const log = makeLog(2, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const { store, saves } = fakeStore(() => ts.now());
-      const sub = consumeTopic(of<Session>(session), 1, opts(store, { maxFetchBytes: 10, process: () => cold('----|') })).subscribe();
+      const sub = consumeTopic(
+        of<Session>(session),
+        1,
+        opts(store, { maxFetchBytes: 10, process: () => cold('----|') }),
+      ).subscribe();
       // batch 0-10 processed at 5; batch 10-20 fetched at 6, still processing at 8.
       ts.schedule(() => sub.unsubscribe(), 8);
       ts.flush();
@@ -143,7 +182,13 @@ describe('consumeTopic commits', () => {
     const ts = newScheduler();
     ts.run(({ cold }) => {
       const log = makeLog(3, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const { store, saves } = fakeStore(() => ts.now());
       const errors: unknown[] = [];
       consumeTopic(of<Session>(session), 1, opts(store, { maxFetchBytes: 10 }))
@@ -163,7 +208,13 @@ describe('consumeTopic commits', () => {
     const ts = newScheduler();
     ts.run(({ cold }) => {
       const log = makeLog(6, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const { store, saves } = fakeStore(() => ts.now());
       const seen: bigint[] = [];
       consumeTopic(of<Session>(session), 1, opts(store, { maxFetchBytes: 30 }))
@@ -182,15 +233,29 @@ describe('consumeTopic commits', () => {
     });
   });
 
-  it('a retryable LanceError from process is the user\'s, not the connection\'s: no retry, ProcessError, nothing committed', () => {
+  it("a retryable LanceError from process is the user's, not the connection's: no retry, ProcessError, nothing committed", () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
       const log = makeLog(2, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const { store, saves } = fakeStore(() => ts.now());
       const downstream = new ConnectionError('my own service is down');
-      const out = consumeTopic(of<Session>(session), 1, opts(store, { maxFetchBytes: 20, process: () => cold('-#', undefined, downstream) }));
-      expectObservable(out).toBe('--#', undefined, expect.objectContaining({ name: 'ProcessError', cause: downstream }));
+      const out = consumeTopic(
+        of<Session>(session),
+        1,
+        opts(store, { maxFetchBytes: 20, process: () => cold('-#', undefined, downstream) }),
+      );
+      expectObservable(out).toBe(
+        '--#',
+        undefined,
+        expect.objectContaining({ name: 'ProcessError', cause: downstream }),
+      );
       ts.flush();
       expect(session.requests).toHaveLength(1);
       expect(saves).toEqual([]);
@@ -202,11 +267,21 @@ describe('consumeTopic commits', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
       const log = makeLog(2, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const { store } = fakeStore(() => ts.now());
       let calls = 0;
       const process = () => (++calls < 3 ? cold('#', undefined, new Error('flaky')) : cold('|'));
-      const out = consumeTopic(of<Session>(session), 1, opts(store, { maxFetchBytes: 20, process, processRetry: { maxRetries: 2, baseMs: 10, random: () => 1 } })).pipe(map(summary));
+      const out = consumeTopic(
+        of<Session>(session),
+        1,
+        opts(store, { maxFetchBytes: 20, process, processRetry: { maxRetries: 2, baseMs: 10, random: () => 1 } }),
+      ).pipe(map(summary));
       // fetched at 1; fails at 1, retry after 10 ms fails at 11, retry after 20 ms succeeds at 31.
       expectObservable(out, '^ 40ms !').toBe('- 30ms a', { a: '0-20/2' });
       ts.flush();

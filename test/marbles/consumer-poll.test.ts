@@ -15,7 +15,8 @@ import type { Frame } from '../../src/wire/frame';
 import { type Responder, fakeSession, makeLog, serveLog } from '../consumer/fake-session';
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-const summary = (b: RecordBatch | null) => (b === null ? 'null' : `${b.startOffset}-${b.endOffset}/${b.records.length}`);
+const summary = (b: RecordBatch | null) =>
+  b === null ? 'null' : `${b.startOffset}-${b.endOffset}/${b.records.length}`;
 const quiet: ConsumeOptions = { lagProbeIntervalMs: false, prefetch: 0, pollIntervalMs: 20 };
 
 function driverOn(ts: TestScheduler, respond: Responder, options: ConsumeOptions = {}) {
@@ -29,7 +30,13 @@ describe('ConsumerDriver.next$ (a poll)', () => {
   it('on an empty topic polls every pollIntervalMs, the last wait cut to the deadline, and ends with null after the fetch at the deadline', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
-      const { session, poll } = driverOn(ts, serveLog(() => makeLog(0, 10), (f) => cold('-(a|)', { a: f })));
+      const { session, poll } = driverOn(
+        ts,
+        serveLog(
+          () => makeLog(0, 10),
+          (f) => cold('-(a|)', { a: f }),
+        ),
+      );
       expectObservable(poll(50)).toBe('51ms (a|)', { a: 'null' });
       ts.flush();
       expect(session.requests.map((r) => r.at)).toEqual([0, 21, 42, 50]);
@@ -39,7 +46,13 @@ describe('ConsumerDriver.next$ (a poll)', () => {
   it('a fetch in flight at the deadline is not cut: its batch is the answer', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
-      const { session, poll } = driverOn(ts, serveLog(() => makeLog(2, 10), (f) => cold('30ms (a|)', { a: f })));
+      const { session, poll } = driverOn(
+        ts,
+        serveLog(
+          () => makeLog(2, 10),
+          (f) => cold('30ms (a|)', { a: f }),
+        ),
+      );
       expectObservable(poll(10)).toBe('30ms (a|)', { a: '0-20/2' });
       ts.flush();
       expect(session.requests).toHaveLength(1);
@@ -49,7 +62,14 @@ describe('ConsumerDriver.next$ (a poll)', () => {
   it('the next poll continues after the batch handed out', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
-      const { session, driver, poll } = driverOn(ts, serveLog(() => makeLog(3, 10), (f) => cold('-(a|)', { a: f })), { maxFetchBytes: 20 });
+      const { session, driver, poll } = driverOn(
+        ts,
+        serveLog(
+          () => makeLog(3, 10),
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        { maxFetchBytes: 20 },
+      );
       expectObservable(poll(Infinity)).toBe('-(a|)', { a: '0-20/2' });
       expectObservable(poll(Infinity), '5ms ^').toBe('6ms (a|)', { a: '20-30/1' });
       ts.flush();
@@ -64,7 +84,10 @@ describe('ConsumerDriver.next$ (a poll)', () => {
   it('restarts the backoff after every fetch that succeeded, as each step of a poll did', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
-      const serve = serveLog(() => makeLog(0, 10), (f) => cold('-(a|)', { a: f }));
+      const serve = serveLog(
+        () => makeLog(0, 10),
+        (f) => cold('-(a|)', { a: f }),
+      );
       const reset = (): Observable<Frame> => cold<Frame>('-#', undefined, new ConnectionError('reset'));
       // fail, empty, fail, empty: both failures are a first attempt (10 ms), not 10 then 20.
       const { session, poll } = driverOn(ts, (req, i) => (i === 0 || i === 2 ? reset() : serve(req, i)), {
@@ -79,7 +102,13 @@ describe('ConsumerDriver.next$ (a poll)', () => {
   it('stop() ends a poll in flight and any later one with ClosedError', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
-      const { driver, poll } = driverOn(ts, serveLog(() => makeLog(0, 10), (f) => cold('-(a|)', { a: f })));
+      const { driver, poll } = driverOn(
+        ts,
+        serveLog(
+          () => makeLog(0, 10),
+          (f) => cold('-(a|)', { a: f }),
+        ),
+      );
       ts.schedule(() => driver.stop(), 5);
       expectObservable(poll(Infinity)).toBe('5ms #', undefined, expect.any(ClosedError));
       expectObservable(poll(Infinity), '10ms ^').toBe('10ms #', undefined, expect.any(ClosedError));

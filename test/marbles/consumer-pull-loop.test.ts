@@ -21,8 +21,16 @@ describe('consumeTopic pull loop', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
       const log = makeLog(3, 10); // records at 0, 10, 20
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
-      const out = consumeTopic(of<Session>(session), 1, { ...quiet, maxFetchBytes: 12, pollIntervalMs: 20 }).pipe(map(summary));
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
+      const out = consumeTopic(of<Session>(session), 1, { ...quiet, maxFetchBytes: 12, pollIntervalMs: 20 }).pipe(
+        map(summary),
+      );
       // 0..12 → rec 0; 12..24 → rec 10 (stitched); 24..30 → rec 20 (stitched); 30 → empty → poll.
       expectObservable(out, '^ 60ms !').toBe('-abc', { a: '0-10/1', b: '10-20/1', c: '20-30/1' });
       ts.flush();
@@ -42,12 +50,25 @@ describe('consumeTopic pull loop', () => {
     ts.run(({ cold, expectObservable }) => {
       // 10 | 1000 | 10 | 10 bytes: the 1000-byte record is 60 times maxFetchBytes.
       const log = new Uint8Array([...makeLog(1, 10), ...makeLog(1, 1000), ...makeLog(2, 10)]);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
-      const out = consumeTopic(of<Session>(session), 1, { ...quiet, maxFetchBytes: 16, pollIntervalMs: 20 }).pipe(map(summary));
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
+      const out = consumeTopic(of<Session>(session), 1, { ...quiet, maxFetchBytes: 16, pollIntervalMs: 20 }).pipe(
+        map(summary),
+      );
       // 0..16 → rec 0 and 6 bytes of the big record, header included (1000 bytes); 16..1010 completes
       // it in one Fetch of the 994 missing bytes; then 16-byte fetches again (the last record is
       // stitched as usual: 4 missing bytes are below maxFetchBytes).
-      expectObservable(out, '^ 10ms !').toBe('-abcd', { a: '0-10/1', b: '10-1010/1', c: '1010-1020/1', d: '1020-1030/1' });
+      expectObservable(out, '^ 10ms !').toBe('-abcd', {
+        a: '0-10/1',
+        b: '10-1010/1',
+        c: '1010-1020/1',
+        d: '1020-1030/1',
+      });
       ts.flush();
       expect(session.requests.slice(0, 4).map((r) => [r.offset, r.maxBytes])).toEqual([
         [0n, 16],
@@ -62,8 +83,18 @@ describe('consumeTopic pull loop', () => {
     const ts = newScheduler();
     ts.run(({ cold }) => {
       const log = new Uint8Array([...makeLog(1, 10), ...makeLog(1, 1000)]);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
-      const sub = consumeTopic(of<Session>(session), 1, { ...quiet, maxFetchBytes: 12 - 2 + 3, pollIntervalMs: 20 }).subscribe();
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
+      const sub = consumeTopic(of<Session>(session), 1, {
+        ...quiet,
+        maxFetchBytes: 12 - 2 + 3,
+        pollIntervalMs: 20,
+      }).subscribe();
       ts.schedule(() => sub.unsubscribe(), 10);
       ts.flush();
       // 0..13 holds 3 header bytes of the big record; 13..26 reveals its length; then 987 at once.
@@ -79,9 +110,19 @@ describe('consumeTopic pull loop', () => {
     const ts = newScheduler();
     ts.run(({ cold }) => {
       const log = makeLog(50, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const seen: number[] = [];
-      const sub = consumeTopic(of<Session>(session), 1, { ...quiet, maxFetchBytes: 100, pollIntervalMs: 1000 }).subscribe((b) => {
+      const sub = consumeTopic(of<Session>(session), 1, {
+        ...quiet,
+        maxFetchBytes: 100,
+        pollIntervalMs: 1000,
+      }).subscribe((b) => {
         // Nothing was prefetched behind this batch's back: only the request that brought it.
         seen.push(session.requests.length);
         expect(b.records).toHaveLength(10);
@@ -96,7 +137,13 @@ describe('consumeTopic pull loop', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
       const log = makeLog(3, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const out = consumeTopic(of<Session>(session), 1, {
         ...quiet,
         maxFetchBytes: 10,
@@ -114,8 +161,16 @@ describe('consumeTopic pull loop', () => {
     ts.run(({ cold, expectObservable }) => {
       let log = makeLog(2, 10);
       ts.schedule(() => (log = makeLog(3, 10)), 5);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
-      const out = consumeTopic(of<Session>(session), 1, { ...quiet, from: SeekPosition.END, pollIntervalMs: 4 }).pipe(map(summary));
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
+      const out = consumeTopic(of<Session>(session), 1, { ...quiet, from: SeekPosition.END, pollIntervalMs: 4 }).pipe(
+        map(summary),
+      );
       expectObservable(out, '^ 12ms !').toBe('-------a', { a: '20-30/1' });
       ts.flush();
       expect(session.requests.map((r) => r.offset)).toEqual([U64_MAX, 20n, 20n, 30n, 30n]);
@@ -126,7 +181,13 @@ describe('consumeTopic pull loop', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
       const log = makeLog(3, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const out = consumeTopic(of<Session>(session), 1, { ...quiet, from: 10n }).pipe(map(summary));
       expectObservable(out, '^ 5ms !').toBe('-a', { a: '10-30/2' });
     });
@@ -136,10 +197,19 @@ describe('consumeTopic pull loop', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
       const log = makeLog(6, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
-      const out = consumeTopic(of<Session>(session), 1, { maxFetchBytes: 20, lagProbeIntervalMs: 3, pollIntervalMs: 100, prefetch: 0 }).pipe(
-        map((b) => `${b.endOffset}:${b.lag}`),
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
       );
+      const out = consumeTopic(of<Session>(session), 1, {
+        maxFetchBytes: 20,
+        lagProbeIntervalMs: 3,
+        pollIntervalMs: 100,
+        prefetch: 0,
+      }).pipe(map((b) => `${b.endOffset}:${b.lag}`));
       // fetch 0 (t0) + first probe (t1) → a at 2; then b at 3 and c at 4 with lag from that probe
       // (not due again before t5); the empty fetch at t5 tells the end without a probe.
       expectObservable(out, '^ 8ms !').toBe('--abc', { a: '20:40', b: '40:20', c: '60:0' });
@@ -153,7 +223,13 @@ describe('consumeTopic pull loop', () => {
     ts.run(({ cold, expectObservable }) => {
       const log = makeLog(3, 10);
       log.set([1, 0xff, 0xff, 0xff, 0x7f], 10); // a record declaring ~2 GiB
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const out = consumeTopic(of<Session>(session), 1, { ...quiet, maxFetchBytes: 10 }).pipe(map(summary));
       expectObservable(out).toBe('-a#', { a: '0-10/1' }, expect.any(InvalidRecordError));
     });
@@ -163,7 +239,10 @@ describe('consumeTopic pull loop', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
       const missing = new TopicNotFoundError('Topic 9 not found');
-      const session = fakeSession(() => cold('-#', undefined, missing), () => ts.now());
+      const session = fakeSession(
+        () => cold('-#', undefined, missing),
+        () => ts.now(),
+      );
       expectObservable(consumeTopic(of<Session>(session), 9, quiet)).toBe('-#', undefined, missing);
     });
   });
@@ -173,7 +252,14 @@ describe('consumeTopic pull loop', () => {
     ts.run(({ cold, hot, expectObservable }) => {
       const log = makeLog(1, 10);
       const frames$ = hot<Frame>('----|');
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now(), { frames$ });
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+        { frames$ },
+      );
       const sessions = hot<Session>('s--|', { s: session });
       expectObservable(consumeTopic(sessions, 1, quiet).pipe(map(summary))).toBe('-a--|', { a: '0-10/1' });
     });
@@ -182,7 +268,10 @@ describe('consumeTopic pull loop', () => {
   it('emits nothing and sends nothing before subscription (cold)', () => {
     const ts = newScheduler();
     ts.run(({ cold }) => {
-      const session = fakeSession(() => cold<Frame>('-#'), () => ts.now());
+      const session = fakeSession(
+        () => cold<Frame>('-#'),
+        () => ts.now(),
+      );
       consumeTopic(of<Session>(session), 1, quiet);
       ts.flush();
       expect(session.requests).toHaveLength(0);
@@ -193,7 +282,13 @@ describe('consumeTopic pull loop', () => {
     const ts = newScheduler();
     ts.run(({ cold, hot, expectObservable }) => {
       const log = makeLog(1, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const sessions: Observable<Session> = hot('---s', { s: session });
       expectObservable(consumeTopic(sessions, 1, quiet).pipe(map(summary)), '^ 8ms !').toBe('----a', { a: '0-10/1' });
     });
@@ -205,10 +300,19 @@ describe('consumeTopic prefetch', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
       const log = makeLog(6, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
-      const out = consumeTopic(of<Session>(session), 1, { lagProbeIntervalMs: false, maxFetchBytes: 20, pollIntervalMs: 100, process: () => cold('----|') }).pipe(
-        map(summary),
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
       );
+      const out = consumeTopic(of<Session>(session), 1, {
+        lagProbeIntervalMs: false,
+        maxFetchBytes: 20,
+        pollIntervalMs: 100,
+        process: () => cold('----|'),
+      }).pipe(map(summary));
       // 0-20 arrives at 1 and the Fetch from 20 leaves then; process ends at 5, and the next step
       // takes the reply that came at 2 (no round trip), sending the Fetch from 40 at 5, and so on.
       expectObservable(out, '^ 20ms !').toBe('----- a 3ms b 3ms c', { a: '0-20/2', b: '20-40/2', c: '40-60/2' });
@@ -226,8 +330,20 @@ describe('consumeTopic prefetch', () => {
     const ts = newScheduler();
     ts.run(({ cold }) => {
       const log = makeLog(4, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
-      const sub = consumeTopic(of<Session>(session), 1, { lagProbeIntervalMs: false, maxFetchBytes: 20, pollIntervalMs: 100, prefetch: 0, process: () => cold('----|') }).subscribe();
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
+      const sub = consumeTopic(of<Session>(session), 1, {
+        lagProbeIntervalMs: false,
+        maxFetchBytes: 20,
+        pollIntervalMs: 100,
+        prefetch: 0,
+        process: () => cold('----|'),
+      }).subscribe();
       ts.schedule(() => sub.unsubscribe(), 12);
       ts.flush();
       expect(session.requests.slice(0, 3).map((r) => [r.at, r.offset])).toEqual([
@@ -248,7 +364,13 @@ describe('toRecords', () => {
     const ts = newScheduler();
     ts.run(({ cold }) => {
       const log = makeLog(3, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const seen: string[] = [];
       const sub = consumeTopic(of<Session>(session), 1, { ...quiet, maxFetchBytes: 20 })
         .pipe(toRecords())

@@ -21,7 +21,10 @@ describe('consumeTopic recovery', () => {
   it('waits after CatchingUp and surfaces ServerCatchingUpError when the server offset never grows', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
-      const session = fakeSession(() => cold('-(a|)', { a: catchingUpReply(30n) }), () => ts.now());
+      const session = fakeSession(
+        () => cold('-(a|)', { a: catchingUpReply(30n) }),
+        () => ts.now(),
+      );
       const out = consumeTopic(of<Session>(session), 1, { ...base, from: 50n });
       expectObservable(out).toBe('- 10ms - 10ms -#', undefined, expect.any(ServerCatchingUpError));
       ts.flush();
@@ -38,7 +41,13 @@ describe('consumeTopic recovery', () => {
     ts.run(({ cold, expectObservable }) => {
       let log = makeLog(2, 10);
       ts.schedule(() => (log = makeLog(4, 10)), 15);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const out = consumeTopic(of<Session>(session), 1, { ...base, from: 30n }).pipe(map(summary));
       expectObservable(out, '^ 30ms !').toBe('23ms a', { a: '30-40/1' });
     });
@@ -48,9 +57,15 @@ describe('consumeTopic recovery', () => {
     const ts = newScheduler();
     ts.run(({ cold, expectObservable }) => {
       const log = makeLog(3, 10);
-      const serve = serveLog(() => log, (f) => cold('-(a|)', { a: f }));
+      const serve = serveLog(
+        () => log,
+        (f) => cold('-(a|)', { a: f }),
+      );
       const reset = new ConnectionError('reset');
-      const session = fakeSession((req, i) => (i === 1 ? cold<Frame>('-#', undefined, reset) : serve(req, i)), () => ts.now());
+      const session = fakeSession(
+        (req, i) => (i === 1 ? cold<Frame>('-#', undefined, reset) : serve(req, i)),
+        () => ts.now(),
+      );
       const out = consumeTopic(of<Session>(session), 1, { ...base, maxFetchBytes: 15 }).pipe(map(summary));
       // 0..15 → rec 0 + 5 tail bytes; fetch from 15 fails at 2; 10 ms backoff; the retry drops the
       // tail and fetches from 10 (the first undelivered record).
@@ -70,7 +85,10 @@ describe('consumeTopic recovery', () => {
     const ts = newScheduler();
     ts.run(({ cold, hot, expectObservable }) => {
       const log = makeLog(4, 10);
-      const serve = serveLog(() => log, (f) => cold('--(a|)', { a: f }));
+      const serve = serveLog(
+        () => log,
+        (f) => cold('--(a|)', { a: f }),
+      );
       const dies = hot<Frame>('---#', undefined, new ConnectionError('reset by peer'));
       const s1 = fakeSession(serve, () => ts.now(), { epoch: 1, frames$: dies });
       const s2 = fakeSession(serve, () => ts.now(), { epoch: 2 });
@@ -98,7 +116,13 @@ describe('consumeTopic recovery', () => {
     ts.run(({ cold, expectObservable }) => {
       const boom = new Error('bug in process()');
       const log = makeLog(1, 10);
-      const session = fakeSession(serveLog(() => log, (f) => cold('-(a|)', { a: f })), () => ts.now());
+      const session = fakeSession(
+        serveLog(
+          () => log,
+          (f) => cold('-(a|)', { a: f }),
+        ),
+        () => ts.now(),
+      );
       const out = consumeTopic(of<Session>(session), 1, { ...base, process: () => cold('-#', undefined, boom) });
       expectObservable(out).toBe('--#', undefined, expect.objectContaining({ name: 'ProcessError', cause: boom }));
     });

@@ -19,8 +19,18 @@ describe('ensureTopic$ (virtual time)', () => {
     const scheduler = newScheduler();
     scheduler.run(({ expectObservable }) => {
       const s = scriptedNetwork({ scheduler }); // accepts, never replies
-      const lance = new Lance({ connector: s.network.connector, scheduler, keepaliveMs: 0, reconnect: { baseMs: 10, random: () => 1 } });
-      expectObservable(ensureTopic$(lance, 'orders', { timeoutMs: 1000 }).pipe(map((t) => t.name), codeAndCause)).toBe('1000ms (a|)', {
+      const lance = new Lance({
+        connector: s.network.connector,
+        scheduler,
+        keepaliveMs: 0,
+        reconnect: { baseMs: 10, random: () => 1 },
+      });
+      expectObservable(
+        ensureTopic$(lance, 'orders', { timeoutMs: 1000 }).pipe(
+          map((t) => t.name),
+          codeAndCause,
+        ),
+      ).toBe('1000ms (a|)', {
         a: 'TIMEOUT ← TIMEOUT',
       });
     });
@@ -29,9 +39,21 @@ describe('ensureTopic$ (virtual time)', () => {
   it('defaults to the core requestTimeoutMs as its whole budget', () => {
     const scheduler = newScheduler();
     scheduler.run(({ expectObservable }) => {
-      const s = scriptedNetwork({ scheduler, reply: () => errorReply('FORWARD_FAILED: Leader not ready (apply/metadata catch-up)') });
-      const lance = new Lance({ connector: s.network.connector, scheduler, keepaliveMs: 0, requestTimeoutMs: 3000, reconnect: { baseMs: 100, random: () => 1 } });
-      const result = ensureTopic$(lance, 'orders', { baseMs: 100 }).pipe(map((t) => t.name), codeAndCause);
+      const s = scriptedNetwork({
+        scheduler,
+        reply: () => errorReply('FORWARD_FAILED: Leader not ready (apply/metadata catch-up)'),
+      });
+      const lance = new Lance({
+        connector: s.network.connector,
+        scheduler,
+        keepaliveMs: 0,
+        requestTimeoutMs: 3000,
+        reconnect: { baseMs: 100, random: () => 1 },
+      });
+      const result = ensureTopic$(lance, 'orders', { baseMs: 100 }).pipe(
+        map((t) => t.name),
+        codeAndCause,
+      );
       // FORWARD_FAILED rounds back off 100, 200, 400, 800 ms inside the create, then inside the list
       // and the next create with what is left: the whole call fails before 3000 ms (not 20 × 3000),
       // with the server's answer as the cause.
@@ -46,10 +68,17 @@ describe('ensureTopic$ (virtual time)', () => {
         scheduler,
         replyDelayMs: 5,
         reply: (f) =>
-          commandOf(f) === Command.CREATE_TOPIC ? errorReply("Topic 'orders' already exists") : jsonReply(Command.TOPIC_RESPONSE, `{"topics":[${topicJson(7, "orders")}]}`),
+          commandOf(f) === Command.CREATE_TOPIC
+            ? errorReply("Topic 'orders' already exists")
+            : jsonReply(Command.TOPIC_RESPONSE, `{"topics":[${topicJson(7, 'orders')}]}`),
       });
       const lance = new Lance({ connector: s.network.connector, scheduler, keepaliveMs: 0 });
-      expectObservable(ensureTopic$(lance, 'orders', { timeoutMs: 1000 }).pipe(map((t) => `${t.id}`), codeAndCause)).toBe('10ms (a|)', { a: '7' });
+      expectObservable(
+        ensureTopic$(lance, 'orders', { timeoutMs: 1000 }).pipe(
+          map((t) => `${t.id}`),
+          codeAndCause,
+        ),
+      ).toBe('10ms (a|)', { a: '7' });
     });
   });
 });

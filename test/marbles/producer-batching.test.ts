@@ -56,7 +56,13 @@ describe('producer batching (marbles)', () => {
   });
 
   it('flushWhenIdle (Nagle): the first record leaves at once; the next are packed behind it, with no linger, until its ack', () => {
-    run({ options: { flushWhenIdle: true, lingerMs: 2 }, input: '-abc', acks: '------1', frames: '-x----y', values: { x: 'a', y: 'bc' } });
+    run({
+      options: { flushWhenIdle: true, lingerMs: 2 },
+      input: '-abc',
+      acks: '------1',
+      frames: '-x----y',
+      values: { x: 'a', y: 'bc' },
+    });
   });
 
   it('packing: a frame started behind others grows past batchSize, up to maxRequestBytes, and leaves when full', () => {
@@ -81,6 +87,11 @@ describe('producer batching (marbles)', () => {
   });
 
   it('without flushWhenIdle there is no packing: frames of batchSize, cut by lingerMs', () => {
-    run({ options: { flushWhenIdle: false, batchSize: 12, maxRequestBytes: 1024 }, input: '-abc', frames: '--x 5ms y', values: { x: 'ab', y: 'c' } });
+    run({
+      options: { flushWhenIdle: false, batchSize: 12, maxRequestBytes: 1024 },
+      input: '-abc',
+      frames: '--x 5ms y',
+      values: { x: 'ab', y: 'c' },
+    });
   });
 });

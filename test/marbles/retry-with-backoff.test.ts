@@ -75,7 +75,11 @@ describe('retryWithBackoff', () => {
       expectObservable(result).toBe('- 7ms - 14ms - 21ms -#', undefined, reset);
       flush();
     });
-    expect(seen).toEqual([[1, reset], [2, reset], [3, reset]]);
+    expect(seen).toEqual([
+      [1, reset],
+      [2, reset],
+      [3, reset],
+    ]);
     expect(infos).toEqual([
       { attempt: 1, delayMs: 7, error: reset },
       { attempt: 2, delayMs: 14, error: reset },
@@ -87,7 +91,9 @@ describe('retryWithBackoff', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const plain = new Error('flaky');
       const source = cold('-#', undefined, plain);
-      const result = source.pipe(retryWithBackoff({ baseMs: 4, maxRetries: 1, random: () => 1, shouldRetry: () => true }));
+      const result = source.pipe(
+        retryWithBackoff({ baseMs: 4, maxRetries: 1, random: () => 1, shouldRetry: () => true }),
+      );
       expectObservable(result).toBe('- 4ms -#', undefined, plain);
     });
   });
@@ -99,7 +105,13 @@ describe('retryWithBackoff', () => {
       let i = 0;
       const source = defer(() => timer(lifetimes[i++] ?? 0).pipe(switchMap(() => throwError(() => reset))));
       const result = source.pipe(
-        retryWithBackoff({ baseMs: 10, maxRetries: 2, resetAfterMs: 30, random: () => 1, onRetry: (r) => attempts.push(r.attempt) }),
+        retryWithBackoff({
+          baseMs: 10,
+          maxRetries: 2,
+          resetAfterMs: 30,
+          random: () => 1,
+          onRetry: (r) => attempts.push(r.attempt),
+        }),
       );
       // 0-2 fail, wait 10; 12-14 fail, wait 20; 34-84 healthy 50 ms, so reset: wait 10;
       // 94-96 fail, wait 20; 116-118 fail: third retry in a row exceeds maxRetries.

@@ -210,7 +210,10 @@ describe('FileOffsetStore lock recovery', () => {
     await writeFile(join(dir, `topic-1-consumer-2.lock.${deadPid()}.cafecafecafe`), '');
     await writeFile(join(dir, 'topic-1-consumer-2.offset'), '5\n');
     const store = await FileOffsetStore.open(base, 'c');
-    expect((await readdir(dir)).sort()).toEqual(['topic-1-consumer-2.lock.' + live.split('.lock.')[1], 'topic-1-consumer-2.offset']);
+    expect((await readdir(dir)).sort()).toEqual([
+      'topic-1-consumer-2.lock.' + live.split('.lock.')[1],
+      'topic-1-consumer-2.offset',
+    ]);
     await store.close();
   });
 });

@@ -16,12 +16,16 @@ import { Lance, createTopic$ } from '../../src/index';
 import { instrumentLance, type Instrumentation } from '../../src/otel/index';
 import { LanceServer } from '../../src/testing';
 
-function metricsOf(rm: ResourceMetrics[]): Map<string, { points: { value: unknown; attributes: Record<string, unknown> }[] }> {
+function metricsOf(
+  rm: ResourceMetrics[],
+): Map<string, { points: { value: unknown; attributes: Record<string, unknown> }[] }> {
   const out = new Map<string, { points: { value: unknown; attributes: Record<string, unknown> }[] }>();
   for (const r of rm) {
     for (const scope of r.scopeMetrics) {
       for (const m of scope.metrics) {
-        out.set(m.descriptor.name, { points: m.dataPoints.map((p) => ({ value: p.value, attributes: p.attributes as Record<string, unknown> })) });
+        out.set(m.descriptor.name, {
+          points: m.dataPoints.map((p) => ({ value: p.value, attributes: p.attributes as Record<string, unknown> })),
+        });
       }
     }
   }
@@ -92,7 +96,9 @@ describe('lnc-client/otel', () => {
     const sent = m.get('messaging.client.sent.messages')!.points;
     expect(sent.reduce((n, p) => n + (p.value as number), 0)).toBe(10);
     expect(sent.every((p) => p.attributes['error.type'] === undefined)).toBe(true);
-    const duration = m.get('messaging.client.operation.duration')!.points.find((p) => p.attributes['messaging.operation.name'] === 'send');
+    const duration = m
+      .get('messaging.client.operation.duration')!
+      .points.find((p) => p.attributes['messaging.operation.name'] === 'send');
     expect(duration).toBeDefined();
     expect(m.get('lance.producer.buffered')!.points).toContainEqual(expect.objectContaining({ value: 0 }));
   });
@@ -107,7 +113,9 @@ describe('lnc-client/otel', () => {
     expect(span!.attributes['error.type']).toBe('TOPIC_NOT_FOUND');
     expect(span!.status.code).toBe(SpanStatusCode.ERROR);
     const sent = (await collect()).get('messaging.client.sent.messages')!.points;
-    expect(sent).toContainEqual(expect.objectContaining({ value: 1, attributes: expect.objectContaining({ 'error.type': 'TOPIC_NOT_FOUND' }) }));
+    expect(sent).toContainEqual(
+      expect.objectContaining({ value: 1, attributes: expect.objectContaining({ 'error.type': 'TOPIC_NOT_FOUND' }) }),
+    );
   });
 
   it('a consume yields a CONSUMER span around each batch handed to process, consumed.messages and the lag gauge', async () => {
@@ -149,7 +157,9 @@ describe('lnc-client/otel', () => {
     const m = await collect();
     const consumed = m.get('messaging.client.consumed.messages')!.points;
     expect(consumed.reduce((n, p) => n + (p.value as number), 0)).toBe(25);
-    const lag = m.get('lance.consumer.lag')!.points.find((p) => p.attributes['messaging.destination.name'] === String(topic.id));
+    const lag = m
+      .get('lance.consumer.lag')!
+      .points.find((p) => p.attributes['messaging.destination.name'] === String(topic.id));
     expect(lag?.value).toBe(0);
   });
 

@@ -37,9 +37,15 @@ describe('a consumer project resolves lnc-client and its subpaths (wire, testing
   });
 
   it.each(SETTINGS)('module $module, moduleResolution $moduleResolution', (s) => {
-    const config = { compilerOptions: { ...s, strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['a.ts'] };
+    const config = {
+      compilerOptions: { ...s, strict: true, noEmit: true, skipLibCheck: true, types: [] },
+      files: ['a.ts'],
+    };
     writeFileSync(join(dir, `tsconfig.${s.moduleResolution}.json`), JSON.stringify(config));
-    const r = spawnSync(process.execPath, [TSC, '-p', `tsconfig.${s.moduleResolution}.json`], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [TSC, '-p', `tsconfig.${s.moduleResolution}.json`], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   });

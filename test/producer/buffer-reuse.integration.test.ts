@@ -54,7 +54,10 @@ describe('the producer captures record bytes when the call returns', () => {
     const topicId = await topic('reuse-rx');
     const lance = new Lance({ servers: [server.address], reconnect: fast });
     cleanup.push(() => lance.close());
-    const producer = createProducer(lance.session$('producer:reuse'), topicId, { lingerMs: 20, bufferMemory: 512 * 1024 * 1024 });
+    const producer = createProducer(lance.session$('producer:reuse'), topicId, {
+      lingerMs: 20,
+      bufferMemory: 512 * 1024 * 1024,
+    });
     const buf = new Uint8Array(size);
     for (let i = 0; i < n; i++) {
       fill(buf, i);
@@ -69,7 +72,9 @@ describe('the producer captures record bytes when the call returns', () => {
   it('Promise face: one buffer overwritten after every sendAsync() resolves', async () => {
     const { server, topic } = await start();
     const topicId = await topic('reuse-promise');
-    const producer = await Producer.connect(server.address, new ProducerConfig().withLingerMs(20), { lanceOptions: { reconnect: fast } });
+    const producer = await Producer.connect(server.address, new ProducerConfig().withLingerMs(20), {
+      lanceOptions: { reconnect: fast },
+    });
     cleanup.push(() => producer.close({ timeoutMs: 1000 }));
     const buf = new Uint8Array(100);
     for (let i = 0; i < N; i++) {
@@ -85,7 +90,9 @@ describe('the producer captures record bytes when the call returns', () => {
   it('Promise face: send() and sendBatch() hold the bytes they were called with', async () => {
     const { server, topic } = await start();
     const topicId = await topic('reuse-send');
-    const producer = await Producer.connect(server.address, new ProducerConfig().withLingerMs(20), { lanceOptions: { reconnect: fast } });
+    const producer = await Producer.connect(server.address, new ProducerConfig().withLingerMs(20), {
+      lanceOptions: { reconnect: fast },
+    });
     cleanup.push(() => producer.close({ timeoutMs: 1000 }));
     const buf = new Uint8Array(100);
     const acks: Promise<unknown>[] = [];

@@ -142,7 +142,9 @@ describe('producer engine: frames and acks', () => {
     s.ack(2);
     s.ack(1); // had it been written after all, its late ack is a stray: no second outcome
     clock.advance(60_000);
-    expect(outcomes).toEqual([expect.objectContaining({ type: 'acked', firstSeq: 0, count: 1, batchId: 2n, attempts: 2 })]);
+    expect(outcomes).toEqual([
+      expect.objectContaining({ type: 'acked', firstSeq: 0, count: 1, batchId: 2n, attempts: 2 }),
+    ]);
     expect(s.ids).toEqual([1, 2]);
     expect(s.killed).toHaveLength(0);
     expect(producer.stats).toMatchObject({ backpressureFrames: 1, retries: 1, records: 1 });
@@ -174,7 +176,11 @@ describe('producer engine: frames and acks', () => {
     clock.advance(100); // batch 3 is merely slow: the frame is explained, nothing more is resent
     expect(s.ids).toEqual([1, 2, 3, 4]);
     s.ack(3, 4);
-    expect(outcomes.map((o) => (o.type === 'acked' ? `${o.firstSeq}#${o.batchId}` : o.type))).toEqual(['1#2', '2#3', '0#4']);
+    expect(outcomes.map((o) => (o.type === 'acked' ? `${o.firstSeq}#${o.batchId}` : o.type))).toEqual([
+      '1#2',
+      '2#3',
+      '0#4',
+    ]);
   });
 
   it('waits for drain$ when the socket reports a full buffer', () => {
@@ -279,7 +285,11 @@ describe('producer engine: error attribution (errors carry no batch id)', () => 
     m.s.error('Authentication required');
     m.s.ack(2);
     m.s.ack(4);
-    const failures = m.outcomes.filter((o) => o.type === 'failed') as Array<{ firstSeq: number; error: unknown; topicId: number }>;
+    const failures = m.outcomes.filter((o) => o.type === 'failed') as Array<{
+      firstSeq: number;
+      error: unknown;
+      topicId: number;
+    }>;
     expect(failures.map((f) => [f.topicId, f.firstSeq])).toEqual([
       [2, 0],
       [2, 1],
@@ -329,7 +339,14 @@ describe('producer engine: retries across sessions', () => {
     }
     expect(s2.sent.map((f) => text(f.records[0]!))).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
     s2.ack(5);
-    expect(outcomes.map((o) => (o.type === 'acked' ? `${o.firstSeq}@${o.epoch}` : o.type))).toEqual(['0@1', '1@2', '2@2', '3@2', '4@2', '5@2']);
+    expect(outcomes.map((o) => (o.type === 'acked' ? `${o.firstSeq}@${o.epoch}` : o.type))).toEqual([
+      '0@1',
+      '1@2',
+      '2@2',
+      '3@2',
+      '4@2',
+      '5@2',
+    ]);
   });
 
   it('an ack missing for requestTimeoutMs kills the session; the batch is resent on the next', () => {
@@ -364,7 +381,11 @@ describe('producer engine: retries across sessions', () => {
   });
 
   it('an in-flight batch past its deadline fails once; the late ack changes nothing and later batches are still attributed', () => {
-    const { conn, clock, producer, outcomes } = setup({ deliveryTimeoutMs: 1000, requestTimeoutMs: 60_000, lingerMs: 0 });
+    const { conn, clock, producer, outcomes } = setup({
+      deliveryTimeoutMs: 1000,
+      requestTimeoutMs: 60_000,
+      lingerMs: 0,
+    });
     const s = conn.connect();
     producer.next('a');
     clock.advance(600);
@@ -463,7 +484,12 @@ describe('producer engine: slow start after a connection loss (no resend storm)'
 
 describe('producer engine: memory bound', () => {
   it('rejects with BackpressureError when bufferMemory is full of unacked records, and takes records again after acks', () => {
-    const { conn, producer, outcomes } = setup({ bufferMemory: 1000, batchSize: 200, flushWhenIdle: false, lingerMs: 1 });
+    const { conn, producer, outcomes } = setup({
+      bufferMemory: 1000,
+      batchSize: 200,
+      flushWhenIdle: false,
+      lingerMs: 1,
+    });
     const s = conn.connect();
     for (let i = 0; i < 20; i++) producer.next(bytes(95)); // 100 B each: 10 fit
     expect(producer.stats.bufferedBytes).toBe(1000);
@@ -530,7 +556,12 @@ describe('producer engine: close and flush', () => {
   });
 
   it('close() fails what is not acked at the deadline with ClosedError', async () => {
-    const { conn, clock, producer, outcomes } = setup({ maxPendingAcks: 1, batchSize: 10, flushWhenIdle: false, requestTimeoutMs: 10_000 });
+    const { conn, clock, producer, outcomes } = setup({
+      maxPendingAcks: 1,
+      batchSize: 10,
+      flushWhenIdle: false,
+      requestTimeoutMs: 10_000,
+    });
     const s = conn.connect();
     for (let i = 0; i < 3; i++) producer.next(bytes(5));
     const closed = producer.close({ timeoutMs: 100 });

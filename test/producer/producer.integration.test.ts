@@ -40,7 +40,8 @@ const seqRecord = (i: number): Uint8Array => {
   return b;
 };
 const seqOf = (v: Uint8Array): number => new DataView(v.buffer, v.byteOffset, 8).getUint32(4);
-const storedSeqs = (server: LanceServer, topicId: number): number[] => decodeRecords(server.topicBytes(topicId)).records.map((r) => seqOf(r.value));
+const storedSeqs = (server: LanceServer, topicId: number): number[] =>
+  decodeRecords(server.topicBytes(topicId)).records.map((r) => seqOf(r.value));
 const yieldLoop = () => new Promise((r) => setImmediate(r));
 
 /** Every number 0..n-1 present, and first occurrences in order (duplicates allowed: at-least-once). */
@@ -116,7 +117,9 @@ describe('producer against LanceServer', () => {
     await Promise.all(Array.from({ length: 500 }, (_, i) => producer.send(t, `compressible record number ${i % 10}`)));
     const outer = decodeRecords(server.topicBytes(t)).records;
     const inner = outer.flatMap((r) => (r.type === 0xfd ? decodeRecords(decompressRecords(r.value)).records : [r]));
-    expect(inner.map((r) => Buffer.from(r.value).toString())).toEqual(Array.from({ length: 500 }, (_, i) => `compressible record number ${i % 10}`));
+    expect(inner.map((r) => Buffer.from(r.value).toString())).toEqual(
+      Array.from({ length: 500 }, (_, i) => `compressible record number ${i % 10}`),
+    );
     expect(server.topicBytes(t).length).toBeLessThan(500 * 30);
   });
 
@@ -188,7 +191,10 @@ describe('producer against LanceServer', () => {
     const { server, topic } = await start();
     const t = await topic('late-ack');
     // The send's own deadline is longer than one ack timeout, so there is time to resend.
-    const producer = await promiseProducer(server, new ProducerConfig().withRequestTimeout(200).withDeliveryTimeoutMs(5000));
+    const producer = await promiseProducer(
+      server,
+      new ProducerConfig().withRequestTimeout(200).withDeliveryTimeoutMs(5000),
+    );
     server.faults.withholdAcks();
     const sent = producer.send(t, 'slow');
     await new Promise((r) => setTimeout(r, 350));
@@ -202,7 +208,10 @@ describe('producer against LanceServer', () => {
     const { server, topic } = await start();
     const t = await topic('withheld');
     const budget = 64 * 1024;
-    const producer = createProducer(lance(server).session$('producer:withheld'), t, { bufferMemory: budget, batchSize: 4096 });
+    const producer = createProducer(lance(server).session$('producer:withheld'), t, {
+      bufferMemory: budget,
+      batchSize: 4096,
+    });
     const outcomes: ProduceOutcome[] = [];
     producer.acks$.subscribe((o) => outcomes.push(o));
     server.faults.withholdAcks();
@@ -226,7 +235,10 @@ describe('producer against LanceServer', () => {
     const { server, topic } = await start();
     const t = await topic('waiting');
     // 20 sends wait with 20 KiB: within a waiting budget of 32 KiB.
-    const producer = await promiseProducer(server, new ProducerConfig().withBufferMemory(10 * 1024).withMaxWaitingBytes(32 * 1024));
+    const producer = await promiseProducer(
+      server,
+      new ProducerConfig().withBufferMemory(10 * 1024).withMaxWaitingBytes(32 * 1024),
+    );
     server.faults.withholdAcks();
     const sends = Array.from({ length: 30 }, () => producer.send(t, new Uint8Array(1019)));
     await new Promise((r) => setTimeout(r, 50));
@@ -243,9 +255,14 @@ describe('producer against LanceServer', () => {
     const down = await LanceServer.start({ host: '127.0.0.1', port: 0 });
     const address = down.address;
     await down.stop();
-    await expect(Producer.connect(address, new ProducerConfig().withConnectTimeout(1000))).rejects.toMatchObject({ code: 'CONNECTION' });
+    await expect(Producer.connect(address, new ProducerConfig().withConnectTimeout(1000))).rejects.toMatchObject({
+      code: 'CONNECTION',
+    });
 
-    const producer = await promiseProducer(server, new ProducerConfig().withAutoReconnect(false).withFlushWhenIdle(false));
+    const producer = await promiseProducer(
+      server,
+      new ProducerConfig().withAutoReconnect(false).withFlushWhenIdle(false),
+    );
     await producer.send(t, 'one');
     server.faults.withholdAcks();
     const pending = producer.send(t, 'two');

@@ -1,6 +1,12 @@
 import { Producer } from '../../src/client/producer';
 import { ProducerConfig } from '../../src/client/producer-config';
-import { AbortedError, BackpressureError, ClosedError, InvalidArgumentError, TopicNotFoundError } from '../../src/wire/errors';
+import {
+  AbortedError,
+  BackpressureError,
+  ClosedError,
+  InvalidArgumentError,
+  TopicNotFoundError,
+} from '../../src/wire/errors';
 import { TlvRecord } from '../../src/wire/tlv';
 import { Clock, FakeConnection, bytes, text, tick } from './fakes';
 
@@ -101,7 +107,9 @@ describe('Producer (Promise shell) over a fake session', () => {
   });
 
   it('send() waits for buffer room in call order; an abort leaves the line', async () => {
-    const { conn, producer } = setup(new ProducerConfig().withBufferMemory(300).withMaxWaitingBytes(4096).withBatchSize(100));
+    const { conn, producer } = setup(
+      new ProducerConfig().withBufferMemory(300).withMaxWaitingBytes(4096).withBatchSize(100),
+    );
     const s = conn.connect();
     const a = producer.send(1, bytes(95)); // 100 B: sent at once
     void producer.send(1, bytes(195)); // 200 B (bigger than a batch: goes alone), fills the budget
@@ -124,7 +132,9 @@ describe('Producer (Promise shell) over a fake session', () => {
   });
 
   it('a send() that finds no room within maxBlockMs (default requestTimeoutMs) fails with BackpressureError', async () => {
-    const { conn, clock, producer } = setup(new ProducerConfig().withBufferMemory(100).withRequestTimeout(1000).withDeliveryTimeoutMs(60_000));
+    const { conn, clock, producer } = setup(
+      new ProducerConfig().withBufferMemory(100).withRequestTimeout(1000).withDeliveryTimeoutMs(60_000),
+    );
     conn.connect();
     void producer.send(1, bytes(95)).catch(() => undefined); // never acked
     const waiting = producer.send(1, bytes(10));
@@ -186,7 +196,9 @@ describe('Producer (Promise shell) over a fake session', () => {
   });
 
   it('close() with 10,000 pending sends settles every one: acked, or ClosedError at the deadline', async () => {
-    const { conn, clock, producer } = setup(new ProducerConfig().withMaxPendingAcks(4).withBatchSize(1000).withMaxRequestBytes(1000));
+    const { conn, clock, producer } = setup(
+      new ProducerConfig().withMaxPendingAcks(4).withBatchSize(1000).withMaxRequestBytes(1000),
+    );
     const s = conn.connect();
     const sends: Promise<unknown>[] = [];
     for (let i = 0; i < 10_000; i++) sends.push(producer.send(1, `record-${i}`));

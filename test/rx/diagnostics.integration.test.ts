@@ -4,7 +4,14 @@
  */
 import { subscribe, tracingChannel, unsubscribe } from 'node:diagnostics_channel';
 import { firstValueFrom, filter } from 'rxjs';
-import { DIAGNOSTICS_CHANNELS, Lance, deleteTopic$, listTopics$, type ConnectionDiagnostic, type RequestDiagnostic } from '../../src/index';
+import {
+  DIAGNOSTICS_CHANNELS,
+  Lance,
+  deleteTopic$,
+  listTopics$,
+  type ConnectionDiagnostic,
+  type RequestDiagnostic,
+} from '../../src/index';
 import { LanceServer } from '../../src/testing';
 
 type Event = { event: string; context: RequestDiagnostic };
@@ -13,7 +20,13 @@ type Event = { event: string; context: RequestDiagnostic };
 function recordTracing(name: string): { events: Event[]; stop: () => void } {
   const events: Event[] = [];
   const at = (event: string) => (m: unknown) => void events.push({ event, context: { ...(m as RequestDiagnostic) } });
-  const handlers = { start: at('start'), end: at('end'), asyncStart: at('asyncStart'), asyncEnd: at('asyncEnd'), error: at('error') };
+  const handlers = {
+    start: at('start'),
+    end: at('end'),
+    asyncStart: at('asyncStart'),
+    asyncEnd: at('asyncEnd'),
+    error: at('error'),
+  };
   tracingChannel(name).subscribe(handlers);
   return { events, stop: () => tracingChannel(name).unsubscribe(handlers) };
 }

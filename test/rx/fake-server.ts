@@ -43,7 +43,8 @@ export function scriptedNetwork(opts: ScriptOptions = {}): Scripted {
         (received[idx] ??= []).push(f);
         let answer: Reply;
         if (frameKind(f) === 'keepalive') {
-          const echo = typeof opts.echoKeepalive === 'function' ? opts.echoKeepalive(socket) : opts.echoKeepalive ?? true;
+          const echo =
+            typeof opts.echoKeepalive === 'function' ? opts.echoKeepalive(socket) : (opts.echoKeepalive ?? true);
           answer = echo ? encodeKeepalive() : undefined;
         } else {
           answer = opts.reply?.(f, socket);
@@ -57,7 +58,10 @@ export function scriptedNetwork(opts: ScriptOptions = {}): Scripted {
   return { network, received };
 }
 
-export const errorReply = (text: string): Uint8Array => encodeControl(Command.ERROR_RESPONSE, new TextEncoder().encode(text));
-export const jsonReply = (command: number, json: string): Uint8Array => encodeControl(command, new TextEncoder().encode(json));
-export const topicJson = (id: number, name: string): string => `{"created_at":1706918400,"id":${id},"name":"${name}","topic_epoch":1}`;
+export const errorReply = (text: string): Uint8Array =>
+  encodeControl(Command.ERROR_RESPONSE, new TextEncoder().encode(text));
+export const jsonReply = (command: number, json: string): Uint8Array =>
+  encodeControl(command, new TextEncoder().encode(json));
+export const topicJson = (id: number, name: string): string =>
+  `{"created_at":1706918400,"id":${id},"name":"${name}","topic_epoch":1}`;
 export { commandOf, Command };

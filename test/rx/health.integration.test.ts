@@ -17,8 +17,14 @@ describe('lance.states$() and lance.health()', () => {
       producer.next('x');
       await producer.flush();
       const sub = lance.topic$(topic.id).subscribe();
-      const all = await firstValueFrom(lance.states$().pipe(filter((m) => [...m.values()].filter((s) => s.type === 'connected').length === 3)));
-      expect([...all.keys()].map((r) => r.replace(/:\d+$/, ':n')).sort()).toEqual(['consumer:n', 'control', 'producer:n']);
+      const all = await firstValueFrom(
+        lance.states$().pipe(filter((m) => [...m.values()].filter((s) => s.type === 'connected').length === 3)),
+      );
+      expect([...all.keys()].map((r) => r.replace(/:\d+$/, ':n')).sort()).toEqual([
+        'consumer:n',
+        'control',
+        'producer:n',
+      ]);
       expect(lance.health()).toMatchObject({ status: 'up', failing: [] });
 
       await server.stop();
@@ -68,6 +74,10 @@ describe('lance.states$() and lance.health()', () => {
         ['consumer:3', { type: 'closed', role: 'consumer:3' }],
       ] as const),
     );
-    expect(h).toEqual({ status: 'degraded', connected: ['control'], failing: [{ role: 'producer:1', state: 'reconnecting', reason: 'connect ECONNREFUSED' }] });
+    expect(h).toEqual({
+      status: 'degraded',
+      connected: ['control'],
+      failing: [{ role: 'producer:1', state: 'reconnecting', reason: 'connect ECONNREFUSED' }],
+    });
   });
 });

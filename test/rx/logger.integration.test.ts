@@ -1,13 +1,22 @@
 /** Issue 16 bullet 1: the logger hook — connection events and failed batches, never the token. */
 import { firstValueFrom, filter } from 'rxjs';
-import { Lance, MemoryOffsetStore, ProducerConfig, Producer, createTopic$, type LanceOptions, type Logger } from '../../src/index';
+import {
+  Lance,
+  MemoryOffsetStore,
+  ProducerConfig,
+  Producer,
+  createTopic$,
+  type LanceOptions,
+  type Logger,
+} from '../../src/index';
 import { LanceServer } from '../../src/testing';
 
 type Line = { level: string; message: string; fields: Record<string, unknown> | undefined };
 
 function capture(): { logger: Logger; lines: Line[] } {
   const lines: Line[] = [];
-  const at = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
+  const at = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    void lines.push({ level, message, fields });
   return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
 }
 
@@ -23,7 +32,11 @@ describe('the logger hook', () => {
     const lance = new Lance({ servers: [server.address], token: TOKEN, logger, reconnect: fast });
     try {
       await lance.ping();
-      expect(lines).toContainEqual({ level: 'info', message: 'lnc-client: connected', fields: { role: 'control', server: server.address, epoch: 1 } });
+      expect(lines).toContainEqual({
+        level: 'info',
+        message: 'lnc-client: connected',
+        fields: { role: 'control', server: server.address, epoch: 1 },
+      });
       await server.stop();
       await firstValueFrom(lance.state$().pipe(filter((s) => s.type === 'reconnecting')));
       const warn = lines.find((l) => l.level === 'warn')!;
@@ -42,7 +55,13 @@ describe('the logger hook', () => {
     const lance = new Lance({ servers: [server.address], token: 'wrong-token-91c2', logger });
     try {
       await expect(lance.ping()).rejects.toMatchObject({ code: 'AUTHENTICATION' });
-      expect(lines).toContainEqual(expect.objectContaining({ level: 'error', message: 'lnc-client: connection closed by a fatal error', fields: expect.objectContaining({ errorCode: 'AUTHENTICATION' }) }));
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          message: 'lnc-client: connection closed by a fatal error',
+          fields: expect.objectContaining({ errorCode: 'AUTHENTICATION' }),
+        }),
+      );
       expect(JSON.stringify(lines)).not.toContain('wrong-token-91c2');
     } finally {
       await lance.close();
@@ -55,8 +74,14 @@ describe('the logger hook', () => {
     const { logger, lines } = capture();
     const producer = await Producer.connect(server.address, new ProducerConfig().withLogger(logger));
     try {
-      await expect(producer.send(4242, 'to a topic that does not exist')).rejects.toMatchObject({ code: 'TOPIC_NOT_FOUND' });
-      expect(lines).toContainEqual({ level: 'warn', message: 'lnc-client: batch failed', fields: { topicId: 4242, records: 1, attempts: 1, errorCode: 'TOPIC_NOT_FOUND', error: expect.any(String) } });
+      await expect(producer.send(4242, 'to a topic that does not exist')).rejects.toMatchObject({
+        code: 'TOPIC_NOT_FOUND',
+      });
+      expect(lines).toContainEqual({
+        level: 'warn',
+        message: 'lnc-client: batch failed',
+        fields: { topicId: 4242, records: 1, attempts: 1, errorCode: 'TOPIC_NOT_FOUND', error: expect.any(String) },
+      });
       expect(lines.some((l) => l.message === 'lnc-client: connected' && l.fields?.['role'] !== 'control')).toBe(true);
       // The logger is carried like the token: not printed with the config.
       expect(JSON.stringify(new ProducerConfig().withLogger(logger))).not.toContain('logger');
@@ -90,7 +115,13 @@ describe('the logger hook', () => {
       const topic = await firstValueFrom(createTopic$(lance, 'logged-consume'));
       server.faults.notLeader(null, { admin: 1 });
       await firstValueFrom(createTopic$(lance, 'logged-after-not-leader'));
-      expect(lines).toContainEqual(expect.objectContaining({ level: 'info', message: 'lnc-client: cluster in transition, retrying the request', fields: expect.objectContaining({ attempt: 1, errorCode: 'NOT_LEADER' }) }));
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          level: 'info',
+          message: 'lnc-client: cluster in transition, retrying the request',
+          fields: expect.objectContaining({ attempt: 1, errorCode: 'NOT_LEADER' }),
+        }),
+      );
 
       const producer = lance.producer(topic.id);
       producer.next('a record');
@@ -100,12 +131,31 @@ describe('the logger hook', () => {
       // Not take(1): a batch during whose delivery the stream ends is (rightly) never committed.
       let got!: () => void;
       const delivered = new Promise<void>((r) => (got = r));
-      const sub = lance.topic$(topic.id, undefined, { offsetStore: store, consumerName: 'c', catchingUpDelayMs: 10, autoCommitIntervalMs: 1 }).subscribe(() => got());
+      const sub = lance
+        .topic$(topic.id, undefined, {
+          offsetStore: store,
+          consumerName: 'c',
+          catchingUpDelayMs: 10,
+          autoCommitIntervalMs: 1,
+        })
+        .subscribe(() => got());
       await delivered;
       await new Promise((r) => setTimeout(r, 20));
       sub.unsubscribe();
-      expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'lnc-client: server is behind the requested offset (CatchingUp), waiting', fields: expect.objectContaining({ topicId: topic.id, stalls: 1 }) }));
-      expect(lines).toContainEqual(expect.objectContaining({ level: 'debug', message: 'lnc-client: committing offset', fields: expect.objectContaining({ topicId: topic.id }) }));
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          message: 'lnc-client: server is behind the requested offset (CatchingUp), waiting',
+          fields: expect.objectContaining({ topicId: topic.id, stalls: 1 }),
+        }),
+      );
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          level: 'debug',
+          message: 'lnc-client: committing offset',
+          fields: expect.objectContaining({ topicId: topic.id }),
+        }),
+      );
       expect(() => JSON.stringify(lines.map((l) => l.fields))).not.toThrow(); // no bigint in fields
       producer.complete();
     } finally {

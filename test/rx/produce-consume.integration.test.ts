@@ -25,7 +25,9 @@ describe('lance.producer() into lance.topic$() — the Rx round trip', () => {
     const producer = lance.producer(topic.id, { lingerMs: 2 });
     const outcomes: ProduceOutcome[] = [];
     producer.acks$.subscribe((o) => outcomes.push(o));
-    range(0, 20_000).pipe(map((i) => `event-${i}`)).subscribe(producer);
+    range(0, 20_000)
+      .pipe(map((i) => `event-${i}`))
+      .subscribe(producer);
     await producer.flush();
     expect(outcomes.every((o) => o.type === 'acked')).toBe(true);
     expect(outcomes.reduce((n, o) => n + (o.type === 'acked' ? o.count : 0), 0)).toBe(20_000);

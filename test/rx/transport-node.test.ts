@@ -41,12 +41,15 @@ describe('node transport', () => {
   it('gives up a connection that never opens after the connect timeout', async () => {
     const srv = await start({ silent: true });
     const err = await new Promise<Error | undefined>((resolve) => {
-      connectNode({ host: '127.0.0.1', port: srv.port, connectTimeoutMs: 100, tls: { rejectUnauthorized: false } }, {
-        opened: () => resolve(undefined),
-        data: () => undefined,
-        drained: () => undefined,
-        closed: (e) => resolve(e),
-      });
+      connectNode(
+        { host: '127.0.0.1', port: srv.port, connectTimeoutMs: 100, tls: { rejectUnauthorized: false } },
+        {
+          opened: () => resolve(undefined),
+          data: () => undefined,
+          drained: () => undefined,
+          closed: (e) => resolve(e),
+        },
+      );
     });
     expect(err).toMatchObject({ code: 'TIMEOUT' });
   });
@@ -55,7 +58,10 @@ describe('node transport', () => {
     const cert = selfSignedCert();
 
     it('connects with the server certificate as CA', async () => {
-      const srv = await start({ tls: { cert: cert.cert, key: cert.key }, reply: (f) => (commandOf(f) === Command.LIST_TOPICS ? listReply() : undefined) });
+      const srv = await start({
+        tls: { cert: cert.cert, key: cert.key },
+        reply: (f) => (commandOf(f) === Command.LIST_TOPICS ? listReply() : undefined),
+      });
       const client = await LanceClient.connect(ClientConfig.fromAddress(srv.address).withTls({ ca: cert.cert }));
       expect((await client.listTopics()).length).toBe(1);
       await client.close();
@@ -70,14 +76,18 @@ describe('node transport', () => {
       const lance = new Lance({ servers: [srv.address], tls: {} });
       const states: string[] = [];
       lance.state$().subscribe((s) => states.push(s.type));
-      await expect(new Promise((res, rej) => lance.session$().subscribe({ next: res, error: rej }))).rejects.toBeInstanceOf(TlsVerificationError);
+      await expect(
+        new Promise((res, rej) => lance.session$().subscribe({ next: res, error: rej })),
+      ).rejects.toBeInstanceOf(TlsVerificationError);
       expect(states).toEqual(['closed', 'connecting', 'closed']);
       await lance.close();
     });
 
     it('verification can only be turned off explicitly', async () => {
       const srv = await start({ tls: { cert: cert.cert, key: cert.key }, reply: () => listReply() });
-      const client = await LanceClient.connect(ClientConfig.fromAddress(srv.address).withTls({ rejectUnauthorized: false }));
+      const client = await LanceClient.connect(
+        ClientConfig.fromAddress(srv.address).withTls({ rejectUnauthorized: false }),
+      );
       expect((await client.listTopics()).length).toBe(1);
       await client.close();
     });

@@ -31,7 +31,24 @@ const KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-node
 /** A self-signed certificate (its own CA) with the given subject alternative names. */
 export function selfSigned(cn: string, san: string): TestCert {
   return withDir((dir) => {
-    openssl(['req', '-x509', ...KEY, '-days', '1', '-keyout', 'key.pem', '-out', 'cert.pem', '-subj', `/CN=${cn}`, '-addext', `subjectAltName=${san}`], dir);
+    openssl(
+      [
+        'req',
+        '-x509',
+        ...KEY,
+        '-days',
+        '1',
+        '-keyout',
+        'key.pem',
+        '-out',
+        'cert.pem',
+        '-subj',
+        `/CN=${cn}`,
+        '-addext',
+        `subjectAltName=${san}`,
+      ],
+      dir,
+    );
     return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
   });
 }
@@ -40,8 +57,23 @@ export function selfSigned(cn: string, san: string): TestCert {
 export function rootCa(cn = 'lnc test root CA'): TestCert {
   return withDir((dir) => {
     openssl(
-      ['req', '-x509', ...KEY, '-days', '2', '-keyout', 'key.pem', '-out', 'cert.pem', '-subj', `/CN=${cn}`,
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+      [
+        'req',
+        '-x509',
+        ...KEY,
+        '-days',
+        '2',
+        '-keyout',
+        'key.pem',
+        '-out',
+        'cert.pem',
+        '-subj',
+        `/CN=${cn}`,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ],
       dir,
     );
     return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
@@ -84,18 +116,45 @@ export function issue(issuer: TestCert, o: IssueOptions): TestCert {
     writeFileSync(
       join(dir, 'ca.cnf'),
       [
-        '[ca]', 'default_ca=test',
-        '[test]', 'dir=.', 'database=index.txt', 'serial=serial', 'new_certs_dir=.', 'certificate=issuer.pem', 'private_key=issuer.key',
-        'default_md=sha256', 'policy=any', 'unique_subject=no', 'copy_extensions=none', 'x509_extensions=ext',
-        '[any]', 'commonName=supplied',
-        '[ext]', ...ext, '',
+        '[ca]',
+        'default_ca=test',
+        '[test]',
+        'dir=.',
+        'database=index.txt',
+        'serial=serial',
+        'new_certs_dir=.',
+        'certificate=issuer.pem',
+        'private_key=issuer.key',
+        'default_md=sha256',
+        'policy=any',
+        'unique_subject=no',
+        'copy_extensions=none',
+        'x509_extensions=ext',
+        '[any]',
+        'commonName=supplied',
+        '[ext]',
+        ...ext,
+        '',
       ].join('\n'),
     );
     openssl(['req', '-new', ...KEY, '-keyout', 'key.pem', '-out', 'req.csr', '-subj', `/CN=${o.cn}`], dir);
     const now = Date.now();
     openssl(
-      ['ca', '-batch', '-notext', '-config', 'ca.cnf', '-in', 'req.csr', '-out', 'cert.pem',
-        '-startdate', o.startDate ?? stamp(new Date(now - 3_600_000)), '-enddate', o.endDate ?? stamp(new Date(now + 86_400_000))],
+      [
+        'ca',
+        '-batch',
+        '-notext',
+        '-config',
+        'ca.cnf',
+        '-in',
+        'req.csr',
+        '-out',
+        'cert.pem',
+        '-startdate',
+        o.startDate ?? stamp(new Date(now - 3_600_000)),
+        '-enddate',
+        o.endDate ?? stamp(new Date(now + 86_400_000)),
+      ],
       dir,
     );
     return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };

@@ -18,7 +18,13 @@ import { Lance } from '../../src/rx/lance';
 import { Command } from '../../src/wire/constants';
 import { encodeControl } from '../../src/wire/control';
 import { InvalidArgumentError, InvalidFrameError, InvalidTopicNameError, isLanceError } from '../../src/wire/errors';
-import { type HostileServer, isCommand, rejectionWithin, settleWithin, startHostileServer } from '../hostile/hostile-server';
+import {
+  type HostileServer,
+  isCommand,
+  rejectionWithin,
+  settleWithin,
+  startHostileServer,
+} from '../hostile/hostile-server';
 
 let servers: HostileServer[] = [];
 const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -37,7 +43,8 @@ describe('the receive-side frame limit (maxPayloadLength)', () => {
   const LIMIT = 1024;
   /** A ClusterStatusResponse whose payload is exactly `n` bytes of valid JSON. */
   const statusOfSize = (n: number): Uint8Array => {
-    const base = '{"current_term":1,"healthy_nodes":1,"is_leader":true,"leader_id":1,"node_count":1,"node_id":1,"peer_states":{},"quorum_available":true,"pad":""}';
+    const base =
+      '{"current_term":1,"healthy_nodes":1,"is_leader":true,"leader_id":1,"node_count":1,"node_id":1,"peer_states":{},"quorum_available":true,"pad":""}';
     const json = base.replace('"pad":""', `"pad":"${'x'.repeat(n - base.length)}"`);
     return encodeControl(Command.CLUSTER_STATUS_RESPONSE, new TextEncoder().encode(json));
   };
@@ -64,36 +71,55 @@ describe('the receive-side frame limit (maxPayloadLength)', () => {
         if (isCommand(f, Command.GET_CLUSTER_STATUS)) c.write(statusOfSize(LIMIT * 4));
       },
     }));
-    const client = await LanceClient.connect(ClientConfig.fromAddress(srv.address), { lanceOptions: { maxPayloadLength: LIMIT } });
+    const client = await LanceClient.connect(ClientConfig.fromAddress(srv.address), {
+      lanceOptions: { maxPayloadLength: LIMIT },
+    });
     cleanups.push(() => client.close());
-    expect(await rejectionWithin(client.getClusterStatus(), 1_000, 'getClusterStatus')).toBeInstanceOf(InvalidFrameError);
+    expect(await rejectionWithin(client.getClusterStatus(), 1_000, 'getClusterStatus')).toBeInstanceOf(
+      InvalidFrameError,
+    );
   });
 });
 
 describe('topic names are validated before they reach the wire', () => {
-  const BAD = ['../etc', '..', '', 'a/b', 'a b', 'a\u0000b', 'é', 'topic;DROP', 'a\nb', '%2e%2e', 'a'.repeat(70_000) + '/'];
+  const BAD = [
+    '../etc',
+    '..',
+    '',
+    'a/b',
+    'a b',
+    'a\u0000b',
+    'é',
+    'topic;DROP',
+    'a\nb',
+    '%2e%2e',
+    'a'.repeat(70_000) + '/',
+  ];
 
-  it.each(BAD.map((n) => [JSON.stringify(n).slice(0, 30), n]))('%s: InvalidTopicNameError, and the server received nothing', async (_l, name) => {
-    const srv = await serve(() => ({}));
-    const client = await LanceClient.connect(ClientConfig.fromAddress(srv.address).withKeepaliveInterval(0));
-    cleanups.push(() => client.close());
-    const lance = new Lance({ servers: [srv.address], keepaliveMs: 0 });
-    cleanups.push(() => lance.close());
-    const calls: [string, () => Promise<unknown>][] = [
-      ['createTopic', () => client.createTopic(name)],
-      ['createTopicWithRetention', () => client.createTopicWithRetention(name, { maxAgeSecs: 60 })],
-      ['ensureTopic', () => client.ensureTopic(name, { attempts: 1 })],
-      ['createTopic$', () => firstValueFrom(createTopic$(lance, name))],
-      ['createTopicWithRetention$', () => firstValueFrom(createTopicWithRetention$(lance, name, {}))],
-      ['ensureTopic$', () => firstValueFrom(ensureTopic$(lance, name, { attempts: 1 }))],
-    ];
-    for (const [what, call] of calls) {
-      const err = await rejectionWithin(call(), 1_000, what);
-      expect({ what, typed: err instanceof InvalidTopicNameError }).toEqual({ what, typed: true });
-    }
-    expect(srv.allReceived()).toEqual([]);
-    expect(srv.conns.reduce((n, c) => n + c.bytesIn, 0)).toBe(0);
-  });
+  it.each(BAD.map((n) => [JSON.stringify(n).slice(0, 30), n]))(
+    '%s: InvalidTopicNameError, and the server received nothing',
+    async (_l, name) => {
+      const srv = await serve(() => ({}));
+      const client = await LanceClient.connect(ClientConfig.fromAddress(srv.address).withKeepaliveInterval(0));
+      cleanups.push(() => client.close());
+      const lance = new Lance({ servers: [srv.address], keepaliveMs: 0 });
+      cleanups.push(() => lance.close());
+      const calls: [string, () => Promise<unknown>][] = [
+        ['createTopic', () => client.createTopic(name)],
+        ['createTopicWithRetention', () => client.createTopicWithRetention(name, { maxAgeSecs: 60 })],
+        ['ensureTopic', () => client.ensureTopic(name, { attempts: 1 })],
+        ['createTopic$', () => firstValueFrom(createTopic$(lance, name))],
+        ['createTopicWithRetention$', () => firstValueFrom(createTopicWithRetention$(lance, name, {}))],
+        ['ensureTopic$', () => firstValueFrom(ensureTopic$(lance, name, { attempts: 1 }))],
+      ];
+      for (const [what, call] of calls) {
+        const err = await rejectionWithin(call(), 1_000, what);
+        expect({ what, typed: err instanceof InvalidTopicNameError }).toEqual({ what, typed: true });
+      }
+      expect(srv.allReceived()).toEqual([]);
+      expect(srv.conns.reduce((n, c) => n + c.bytesIn, 0)).toBe(0);
+    },
+  );
 });
 
 describe('consumer names cannot escape the offset directory', () => {
@@ -105,14 +131,30 @@ describe('consumer names cannot escape the offset directory', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  const BAD = ['../x', '..', '.', '', ' .. ', '../../etc', 'a/b', 'a\\b', '/abs', 'x\u0000y', `..${'/'}..${'/'}x`, './x'];
+  const BAD = [
+    '../x',
+    '..',
+    '.',
+    '',
+    ' .. ',
+    '../../etc',
+    'a/b',
+    'a\\b',
+    '/abs',
+    'x\u0000y',
+    `..${'/'}..${'/'}x`,
+    './x',
+  ];
 
-  it.each(BAD.map((n) => [JSON.stringify(n), n]))('FileOffsetStore.open(dir, %s) rejects with InvalidArgumentError; no file is created', async (_l, name) => {
-    const err = await rejectionWithin(FileOffsetStore.open(base, name), 1_000, 'open');
-    expect(err).toBeInstanceOf(InvalidArgumentError);
-    expect(readdirSync(root)).toEqual([]); // not even the base directory
-    expect(existsSync(join(root, 'x'))).toBe(false);
-  });
+  it.each(BAD.map((n) => [JSON.stringify(n), n]))(
+    'FileOffsetStore.open(dir, %s) rejects with InvalidArgumentError; no file is created',
+    async (_l, name) => {
+      const err = await rejectionWithin(FileOffsetStore.open(base, name), 1_000, 'open');
+      expect(err).toBeInstanceOf(InvalidArgumentError);
+      expect(readdirSync(root)).toEqual([]); // not even the base directory
+      expect(existsSync(join(root, 'x'))).toBe(false);
+    },
+  );
 
   it('a valid name stays one level below the base directory', async () => {
     const store = await FileOffsetStore.open(base, 'ok-name');

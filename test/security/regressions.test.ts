@@ -9,7 +9,13 @@ import { LanceClient } from '../../src/client/lance-client';
 import { Command } from '../../src/wire/constants';
 import { encodeAuthenticateResponse } from '../../src/wire/payloads/auth';
 import { AuthenticationError } from '../../src/wire/errors';
-import { type HostileServer, controlReply, isCommand, rejectionWithin, startHostileServer } from '../hostile/hostile-server';
+import {
+  type HostileServer,
+  controlReply,
+  isCommand,
+  rejectionWithin,
+  startHostileServer,
+} from '../hostile/hostile-server';
 
 const TOKEN = `tok-${Math.random().toString(36).slice(2)}-S3CR3T`;
 
@@ -36,12 +42,21 @@ describe('a server that reflects the token in its refusal', () => {
       onFrame: (f, c) => {
         if (isCommand(f, Command.AUTHENTICATE)) {
           const sent = Buffer.from(f.payload).toString();
-          c.write(controlReply(Command.AUTHENTICATE_RESPONSE, encodeAuthenticateResponse({ success: false, message: `Invalid token '${sent}'` })));
+          c.write(
+            controlReply(
+              Command.AUTHENTICATE_RESPONSE,
+              encodeAuthenticateResponse({ success: false, message: `Invalid token '${sent}'` }),
+            ),
+          );
         }
       },
     }));
     servers.push(srv);
-    const err = await rejectionWithin(LanceClient.connect(ClientConfig.fromAddress(srv.address).withAuthToken(TOKEN)), 2_000, 'connect');
+    const err = await rejectionWithin(
+      LanceClient.connect(ClientConfig.fromAddress(srv.address).withAuthToken(TOKEN)),
+      2_000,
+      'connect',
+    );
     expect(err).toBeInstanceOf(AuthenticationError);
     expect((err as Error).message).not.toContain(TOKEN);
     expect((err as Error).stack).not.toContain(TOKEN);

@@ -41,7 +41,8 @@ async function startTlsServer(cert: TestCert): Promise<TlsLwpServer> {
     socket.on('data', (chunk: Buffer) => {
       for (const f of d.push(chunk)) {
         if (frameKind(f) === 'keepalive') socket.write(encodeKeepalive());
-        else if (commandOf(f) === Command.LIST_TOPICS) socket.write(encodeControl(Command.TOPIC_RESPONSE, new TextEncoder().encode('{"topics":[]}')));
+        else if (commandOf(f) === Command.LIST_TOPICS)
+          socket.write(encodeControl(Command.TOPIC_RESPONSE, new TextEncoder().encode('{"topics":[]}')));
       }
     });
   });
@@ -86,11 +87,18 @@ describe('TLS verification is on by default', () => {
   it.each([
     ['withTls()', (c: ClientConfig) => c.withTls()],
     ['withTls({})', (c: ClientConfig) => c.withTls({})],
-    ['rejectUnauthorized: undefined', (c: ClientConfig) => c.withTls({ rejectUnauthorized: undefined as unknown as boolean })],
+    [
+      'rejectUnauthorized: undefined',
+      (c: ClientConfig) => c.withTls({ rejectUnauthorized: undefined as unknown as boolean }),
+    ],
     ['rejectUnauthorized: true', (c: ClientConfig) => c.withTls({ rejectUnauthorized: true })],
     ['an explicit servername', (c: ClientConfig) => c.withTls({ servername: 'localhost' })],
   ])('LanceClient with %s refuses a self-signed certificate, fatally, without a reconnect loop', async (_n, tlsOf) => {
-    const err = await rejectionWithin(LanceClient.connect(tlsOf(ClientConfig.fromAddress(srv.address).withReconnect(FAST))), 3_000, 'connect');
+    const err = await rejectionWithin(
+      LanceClient.connect(tlsOf(ClientConfig.fromAddress(srv.address).withReconnect(FAST))),
+      3_000,
+      'connect',
+    );
     expectRefused(err);
     await sleep(100);
     expect(srv.accepted).toBe(1);
@@ -105,22 +113,38 @@ describe('TLS verification is on by default', () => {
   });
 
   it('Producer and StandaloneConsumer refuse it too', async () => {
-    expectRefused(await rejectionWithin(Producer.connect(srv.address, new ProducerConfig().withTls({})), 3_000, 'producer'));
-    expectRefused(await rejectionWithin(StandaloneConsumer.connect(srv.address, new StandaloneConfig('sec', 1).withTls({})), 3_000, 'consumer'));
+    expectRefused(
+      await rejectionWithin(Producer.connect(srv.address, new ProducerConfig().withTls({})), 3_000, 'producer'),
+    );
+    expectRefused(
+      await rejectionWithin(
+        StandaloneConsumer.connect(srv.address, new StandaloneConfig('sec', 1).withTls({})),
+        3_000,
+        'consumer',
+      ),
+    );
   });
 
   it('a certificate trusted through `ca` but issued for another name is refused', async () => {
     await srv.close();
     srv = await startTlsServer(otherNameCert);
-    const err = await rejectionWithin(LanceClient.connect(ClientConfig.fromAddress(srv.address).withTls({ ca: otherNameCert.cert })), 3_000, 'connect');
+    const err = await rejectionWithin(
+      LanceClient.connect(ClientConfig.fromAddress(srv.address).withTls({ ca: otherNameCert.cert })),
+      3_000,
+      'connect',
+    );
     expectRefused(err);
   });
 
   it('only an explicit rejectUnauthorized: false, or trusting the cert with `ca`, connects', async () => {
-    const insecure = await LanceClient.connect(ClientConfig.fromAddress(srv.address).withTls({ rejectUnauthorized: false }));
+    const insecure = await LanceClient.connect(
+      ClientConfig.fromAddress(srv.address).withTls({ rejectUnauthorized: false }),
+    );
     cleanups.push(() => insecure.close());
     expect(await insecure.listTopics()).toEqual([]);
-    const trusted = await LanceClient.connect(ClientConfig.fromAddress(srv.address).withTls({ ca: selfSignedCert.cert }));
+    const trusted = await LanceClient.connect(
+      ClientConfig.fromAddress(srv.address).withTls({ ca: selfSignedCert.cert }),
+    );
     cleanups.push(() => trusted.close());
     expect(await trusted.listTopics()).toEqual([]);
   });
@@ -145,13 +169,43 @@ describe('every TLS verification failure is fatal, named, and tried once per ser
   const notACa = issue(ca, { cn: 'lnc test not-a-CA', ca: false, keyUsage: 'digitalSignature,keyCertSign' });
 
   const bad: [string, TestCert, string | undefined, readonly string[]][] = [
-    ['a server certificate with only the clientAuth EKU', issue(ca, { cn: 'localhost', san: SAN, eku: 'clientAuth' }), ca.cert, ['INVALID_PURPOSE']],
+    [
+      'a server certificate with only the clientAuth EKU',
+      issue(ca, { cn: 'localhost', san: SAN, eku: 'clientAuth' }),
+      ca.cert,
+      ['INVALID_PURPOSE'],
+    ],
     // OpenSSL 3.0 reports a CA:FALSE issuer as unsuitable for the purpose; older ones as INVALID_CA.
-    ['a leaf signed by a non-CA intermediate', chain(issue(notACa, { cn: 'localhost', san: SAN }), notACa), ca.cert, ['INVALID_CA', 'INVALID_PURPOSE']],
-    ['a certificate for another name', issue(ca, { cn: 'elsewhere.example', san: 'DNS:elsewhere.example' }), ca.cert, ['ERR_TLS_CERT_ALTNAME_INVALID']],
-    ['an expired certificate', issue(ca, { cn: 'localhost', san: SAN, startDate: '20200101000000Z', endDate: '20200102000000Z' }), ca.cert, ['CERT_HAS_EXPIRED']],
-    ['a self-signed certificate without its CA', selfSigned('localhost', SAN), undefined, ['DEPTH_ZERO_SELF_SIGNED_CERT']],
-    ['a leaf of a good intermediate the server does not send, without it', issue(goodIntermediate, { cn: 'localhost', san: SAN }), ca.cert, ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY']],
+    [
+      'a leaf signed by a non-CA intermediate',
+      chain(issue(notACa, { cn: 'localhost', san: SAN }), notACa),
+      ca.cert,
+      ['INVALID_CA', 'INVALID_PURPOSE'],
+    ],
+    [
+      'a certificate for another name',
+      issue(ca, { cn: 'elsewhere.example', san: 'DNS:elsewhere.example' }),
+      ca.cert,
+      ['ERR_TLS_CERT_ALTNAME_INVALID'],
+    ],
+    [
+      'an expired certificate',
+      issue(ca, { cn: 'localhost', san: SAN, startDate: '20200101000000Z', endDate: '20200102000000Z' }),
+      ca.cert,
+      ['CERT_HAS_EXPIRED'],
+    ],
+    [
+      'a self-signed certificate without its CA',
+      selfSigned('localhost', SAN),
+      undefined,
+      ['DEPTH_ZERO_SELF_SIGNED_CERT'],
+    ],
+    [
+      'a leaf of a good intermediate the server does not send, without it',
+      issue(goodIntermediate, { cn: 'localhost', san: SAN }),
+      ca.cert,
+      ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
+    ],
   ];
 
   const servers: LanceServer[] = [];
@@ -171,17 +225,27 @@ describe('every TLS verification failure is fatal, named, and tried once per ser
     expect((err as Error).message).toContain(reason);
   };
 
-  it.each(bad)('%s: LanceClient.connect rejects with TlsVerificationError after one attempt', async (_n, cert, trust, codes) => {
-    const server = await serve(cert);
-    const config = ClientConfig.fromAddress(server.address).withTls(trust === undefined ? {} : { ca: trust }).withReconnect(FAST);
-    expectNamed(await rejectionWithin(LanceClient.connect(config), 3_000, 'connect'), codes);
-    await sleep(100); // a reconnect would have happened by now (FAST backoff)
-    expect(server.acceptedConnections).toBe(1);
-  });
+  it.each(bad)(
+    '%s: LanceClient.connect rejects with TlsVerificationError after one attempt',
+    async (_n, cert, trust, codes) => {
+      const server = await serve(cert);
+      const config = ClientConfig.fromAddress(server.address)
+        .withTls(trust === undefined ? {} : { ca: trust })
+        .withReconnect(FAST);
+      expectNamed(await rejectionWithin(LanceClient.connect(config), 3_000, 'connect'), codes);
+      await sleep(100); // a reconnect would have happened by now (FAST backoff)
+      expect(server.acceptedConnections).toBe(1);
+    },
+  );
 
   it.each(bad)('%s: Rx Lance request fails with it, session$ too, one attempt', async (_n, cert, trust, codes) => {
     const server = await serve(cert);
-    const lance = new Lance({ servers: [server.address], tls: trust === undefined ? {} : { ca: trust }, reconnect: FAST, waitForConnection: true });
+    const lance = new Lance({
+      servers: [server.address],
+      tls: trust === undefined ? {} : { ca: trust },
+      reconnect: FAST,
+      waitForConnection: true,
+    });
     cleanups.push(() => lance.close());
     expectNamed(await rejectionWithin(lance.request(Command.LIST_TOPICS), 3_000, 'request'), codes);
     await sleep(100);
@@ -191,8 +255,22 @@ describe('every TLS verification failure is fatal, named, and tried once per ser
   it('StandaloneConsumer and Producer: fatal at once, one attempt each', async () => {
     const [, cert, trust, codes] = bad[0]!;
     const server = await serve(cert);
-    expectNamed(await rejectionWithin(StandaloneConsumer.connect(server.address, new StandaloneConfig('tls', 1).withTls({ ca: trust! })), 3_000, 'consumer'), codes);
-    expectNamed(await rejectionWithin(Producer.connect(server.address, new ProducerConfig().withTls({ ca: trust! })), 3_000, 'producer'), codes);
+    expectNamed(
+      await rejectionWithin(
+        StandaloneConsumer.connect(server.address, new StandaloneConfig('tls', 1).withTls({ ca: trust! })),
+        3_000,
+        'consumer',
+      ),
+      codes,
+    );
+    expectNamed(
+      await rejectionWithin(
+        Producer.connect(server.address, new ProducerConfig().withTls({ ca: trust! })),
+        3_000,
+        'producer',
+      ),
+      codes,
+    );
     await sleep(100);
     expect(server.acceptedConnections).toBe(2);
   });
@@ -200,7 +278,12 @@ describe('every TLS verification failure is fatal, named, and tried once per ser
   it('several servers, all refused: each is tried exactly once, then the call fails with the TLS error', async () => {
     const a = await serve(bad[0]![1]);
     const b = await serve(bad[2]![1]);
-    const lance = new Lance({ servers: [a.address, b.address], tls: { ca: ca.cert }, reconnect: FAST, waitForConnection: true });
+    const lance = new Lance({
+      servers: [a.address, b.address],
+      tls: { ca: ca.cert },
+      reconnect: FAST,
+      waitForConnection: true,
+    });
     cleanups.push(() => lance.close());
     const err = await rejectionWithin(lance.request(Command.LIST_TOPICS), 3_000, 'request');
     expectRefused(err);
@@ -219,7 +302,12 @@ describe('every TLS verification failure is fatal, named, and tried once per ser
 
   it('a refused server is not tried again while the others fail for retryable reasons', async () => {
     const badServer = await serve(bad[0]![1]);
-    const lance = new Lance({ servers: [badServer.address, '127.0.0.1:1'], tls: { ca: ca.cert }, reconnect: FAST, waitForConnection: true });
+    const lance = new Lance({
+      servers: [badServer.address, '127.0.0.1:1'],
+      tls: { ca: ca.cert },
+      reconnect: FAST,
+      waitForConnection: true,
+    });
     cleanups.push(() => lance.close());
     const attempts: string[] = [];
     const sub = lance.state$('control').subscribe((s) => {
@@ -227,7 +315,11 @@ describe('every TLS verification failure is fatal, named, and tried once per ser
     });
     cleanups.push(async () => sub.unsubscribe());
     // Waiting for a server (waitForConnection) while one may still come up: the call's deadline ends it.
-    const err = await rejectionWithin(lance.request(Command.LIST_TOPICS, undefined, { timeoutMs: 500 }), 3_000, 'request');
+    const err = await rejectionWithin(
+      lance.request(Command.LIST_TOPICS, undefined, { timeoutMs: 500 }),
+      3_000,
+      'request',
+    );
     expect(err).toBeInstanceOf(TimeoutError);
     expect(badServer.acceptedConnections).toBe(1);
     expect(attempts.filter((a) => a === badServer.address)).toHaveLength(1);
@@ -236,7 +328,10 @@ describe('every TLS verification failure is fatal, named, and tried once per ser
 
   it.each([
     ['a leaf signed by the CA', goodLeaf],
-    ['a leaf of an intermediate, chain sent by the server', chain(issue(goodIntermediate, { cn: 'localhost', san: SAN, eku: 'serverAuth' }), goodIntermediate)],
+    [
+      'a leaf of an intermediate, chain sent by the server',
+      chain(issue(goodIntermediate, { cn: 'localhost', san: SAN, eku: 'serverAuth' }), goodIntermediate),
+    ],
   ])('a good chain with the CA connects: %s', async (_n, cert) => {
     const server = await serve(cert);
     const client = await LanceClient.connect(ClientConfig.fromAddress(server.address).withTls({ ca: ca.cert }));
@@ -249,13 +344,27 @@ describe('every TLS verification failure is fatal, named, and tried once per ser
 
 describe('TlsVerificationError classification', () => {
   it('socketError names the reason: the socket authorizationError first, else a known verification code', () => {
-    const viaSocket = socketError(Object.assign(new Error('unsuitable certificate purpose'), { code: 'SOMETHING_NEW' }), 'h:1', 'SOMETHING_NEW');
+    const viaSocket = socketError(
+      Object.assign(new Error('unsuitable certificate purpose'), { code: 'SOMETHING_NEW' }),
+      'h:1',
+      'SOMETHING_NEW',
+    );
     expect(viaSocket).toBeInstanceOf(TlsVerificationError);
     expect((viaSocket as TlsVerificationError).reason).toBe('SOMETHING_NEW');
     expect(viaSocket.message).toBe('TLS certificate of h:1 refused (SOMETHING_NEW): unsuitable certificate purpose');
-    for (const code of ['INVALID_PURPOSE', 'INVALID_CA', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'DEPTH_ZERO_SELF_SIGNED_CERT']) {
+    for (const code of [
+      'INVALID_PURPOSE',
+      'INVALID_CA',
+      'CERT_HAS_EXPIRED',
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+    ]) {
       const e = socketError(Object.assign(new Error(code), { code }), 'h:1');
-      expect({ code, tls: e instanceof TlsVerificationError, retryable: e.isRetryable() }).toEqual({ code, tls: true, retryable: false });
+      expect({ code, tls: e instanceof TlsVerificationError, retryable: e.isRetryable() }).toEqual({
+        code,
+        tls: true,
+        retryable: false,
+      });
     }
     const refused = socketError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'h:1');
     expect(refused).toBeInstanceOf(ConnectionError);

@@ -14,7 +14,13 @@ import { Lance } from '../../src/rx/lance';
 import { Command } from '../../src/wire/constants';
 import { encodeAuthenticateResponse } from '../../src/wire/payloads/auth';
 import { AuthenticationError, isLanceError } from '../../src/wire/errors';
-import { type HostileServer, controlReply, isCommand, rejectionWithin, startHostileServer } from '../hostile/hostile-server';
+import {
+  type HostileServer,
+  controlReply,
+  isCommand,
+  rejectionWithin,
+  startHostileServer,
+} from '../hostile/hostile-server';
 
 const TOKEN = `tok-${Math.random().toString(36).slice(2)}-S3CR3T`;
 const TOKEN_BYTES = Buffer.from(TOKEN);
@@ -49,7 +55,8 @@ function findToken(root: unknown, maxNodes = 200_000): string[] {
       queue.push([d.value, `${path}.${String(key)}`]);
     }
     const proto = Object.getPrototypeOf(v) as unknown;
-    if (proto !== null && proto !== Object.prototype && proto !== Function.prototype) queue.push([proto, `${path}.__proto__`]);
+    if (proto !== null && proto !== Object.prototype && proto !== Function.prototype)
+      queue.push([proto, `${path}.__proto__`]);
   }
   return hits;
 }
@@ -84,7 +91,8 @@ beforeEach(() => {
   logged = [];
   for (const m of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
     const orig = console[m];
-    console[m] = (...args: unknown[]) => void logged.push(args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 8 }))).join(' '));
+    console[m] = (...args: unknown[]) =>
+      void logged.push(args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 8 }))).join(' '));
     restore.push(() => (console[m] = orig));
   }
   for (const stream of [process.stdout, process.stderr]) {
@@ -108,13 +116,21 @@ afterEach(async () => {
 });
 
 /** A server that checks the token: accepts TOKEN when `accept`, answers ListTopics, acks ingests. */
-async function authServer(accept: boolean, message = accept ? 'Authenticated' : 'Invalid token'): Promise<HostileServer> {
+async function authServer(
+  accept: boolean,
+  message = accept ? 'Authenticated' : 'Invalid token',
+): Promise<HostileServer> {
   const s = await startHostileServer(() => ({
     echoKeepalives: true,
     onFrame: (f, c) => {
       if (isCommand(f, Command.AUTHENTICATE)) {
         const ok = accept && Buffer.from(f.payload).toString() === TOKEN;
-        c.write(controlReply(Command.AUTHENTICATE_RESPONSE, encodeAuthenticateResponse({ success: ok, message: ok ? message : message })));
+        c.write(
+          controlReply(
+            Command.AUTHENTICATE_RESPONSE,
+            encodeAuthenticateResponse({ success: ok, message: ok ? message : message }),
+          ),
+        );
       } else if (isCommand(f, Command.LIST_TOPICS)) c.write(controlReply(Command.TOPIC_RESPONSE, '{"topics":[]}'));
     },
   }));
@@ -127,13 +143,16 @@ describe('configs never show the token', () => {
     ['ClientConfig', () => ClientConfig.fromAddress('127.0.0.1:1992').withAuthToken(TOKEN).withRequestTimeout(5)],
     ['ProducerConfig', () => new ProducerConfig().withAuthToken(TOKEN).withLingerMs(1)],
     ['StandaloneConfig', () => new StandaloneConfig('c', 1).withAuthToken(TOKEN).withPollTimeout(5)],
-  ] as [string, () => { toLanceOptions(servers: string[]): object }][])('%s: inspect, JSON.stringify, String and every own property', (_n, make) => {
-    const cfg = make();
-    expectNoToken(cfg, _n);
-    expect(JSON.stringify(cfg)).toContain('<redacted>');
-    // ...while the core still gets it (positive control for findToken).
-    expect(findToken(cfg.toLanceOptions(['127.0.0.1:1992']))).toEqual(['$.token']);
-  });
+  ] as [string, () => { toLanceOptions(servers: string[]): object }][])(
+    '%s: inspect, JSON.stringify, String and every own property',
+    (_n, make) => {
+      const cfg = make();
+      expectNoToken(cfg, _n);
+      expect(JSON.stringify(cfg)).toContain('<redacted>');
+      // ...while the core still gets it (positive control for findToken).
+      expect(findToken(cfg.toLanceOptions(['127.0.0.1:1992']))).toEqual(['$.token']);
+    },
+  );
 
   it('findToken finds the token wherever it hides (positive control)', () => {
     const hidden = { a: [{ b: new Map([['k', { c: `x${TOKEN}y` }]]) }], d: new Set([Buffer.from(`..${TOKEN}`)]) };
@@ -187,7 +206,14 @@ describe('errors of a refused authentication never carry the token', () => {
 
   it('LanceClient.connect', async () => {
     const srv = await authServer(false);
-    check(await rejectionWithin(LanceClient.connect(ClientConfig.fromAddress(srv.address).withAuthToken(TOKEN)), 2_000, 'connect'), 'connect error');
+    check(
+      await rejectionWithin(
+        LanceClient.connect(ClientConfig.fromAddress(srv.address).withAuthToken(TOKEN)),
+        2_000,
+        'connect',
+      ),
+      'connect error',
+    );
   });
 
   it('LanceClient.authenticate and Lance.authenticate', async () => {
@@ -199,9 +225,20 @@ describe('errors of a refused authentication never carry the token', () => {
 
   it('Producer.connect and StandaloneConsumer.connect', async () => {
     const srv = await authServer(false);
-    check(await rejectionWithin(Producer.connect(srv.address, new ProducerConfig().withAuthToken(TOKEN)), 2_000, 'producer'), 'producer error');
     check(
-      await rejectionWithin(StandaloneConsumer.connect(srv.address, new StandaloneConfig('c', 1).withAuthToken(TOKEN)), 2_000, 'consumer'),
+      await rejectionWithin(
+        Producer.connect(srv.address, new ProducerConfig().withAuthToken(TOKEN)),
+        2_000,
+        'producer',
+      ),
+      'producer error',
+    );
+    check(
+      await rejectionWithin(
+        StandaloneConsumer.connect(srv.address, new StandaloneConfig('c', 1).withAuthToken(TOKEN)),
+        2_000,
+        'consumer',
+      ),
       'consumer error',
     );
   });
@@ -222,7 +259,12 @@ describe('errors of a refused authentication never carry the token', () => {
     const s = await startHostileServer(() => ({}));
     servers.push(s);
     const err = await rejectionWithin(
-      LanceClient.connect(ClientConfig.fromAddress(s.address).withAuthToken(TOKEN).withRequestTimeout(100).withReconnect({ baseMs: 5, maxMs: 10 })),
+      LanceClient.connect(
+        ClientConfig.fromAddress(s.address)
+          .withAuthToken(TOKEN)
+          .withRequestTimeout(100)
+          .withReconnect({ baseMs: 5, maxMs: 10 }),
+      ),
       2_000,
       'connect',
     );

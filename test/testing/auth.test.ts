@@ -6,7 +6,8 @@ import { Harness } from './helpers/harness';
 const h = new Harness();
 afterEach(() => h.cleanup());
 
-const auth = (token: Uint8Array | string) => encodeControl(Command.AUTHENTICATE, typeof token === 'string' ? Buffer.from(token) : token);
+const auth = (token: Uint8Array | string) =>
+  encodeControl(Command.AUTHENTICATE, typeof token === 'string' ? Buffer.from(token) : token);
 
 describe('Authenticate (§2.3.10, §6.7)', () => {
   it('gates only ingest: "Authentication required", no ack, connection kept; control commands need no auth', async () => {

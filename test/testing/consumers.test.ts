@@ -10,7 +10,14 @@ describe('consumer bookkeeping (§2.3.13–2.3.15)', () => {
   it('Subscribe: 0 → committed offset (else 0), u64::MAX echoed, other offsets echoed; unknown topic → "Topic not found"; topic 0 allowed', async () => {
     const server = await h.start();
     const c = await h.connect(server);
-    c.send(createTopic('t'), subscribe(1, 0n, 5n), subscribe(1, U64_MAX, 5n), subscribe(1, 77n, 5n), subscribe(3, 0n, 5n), subscribe(0, 0n, 5n));
+    c.send(
+      createTopic('t'),
+      subscribe(1, 0n, 5n),
+      subscribe(1, U64_MAX, 5n),
+      subscribe(1, 77n, 5n),
+      subscribe(3, 0n, 5n),
+      subscribe(0, 0n, 5n),
+    );
     const [, zero, max, other, unknown, topic0] = await c.next(6);
     expect(commandOfFrame(zero!)).toBe(Command.SUBSCRIBE_ACK);
     expect(decodeSubscribeAck(zero!.payload)).toEqual({ consumerId: 5n, startOffset: 0n });
@@ -56,7 +63,15 @@ describe('consumer bookkeeping (§2.3.13–2.3.15)', () => {
 
   it('short payloads → exact errors', async () => {
     const c = await h.connect(await h.start());
-    c.send(encodeControl(Command.SUBSCRIBE, Buffer.alloc(23)), encodeControl(Command.UNSUBSCRIBE, Buffer.alloc(11)), encodeControl(Command.COMMIT_OFFSET, Buffer.alloc(19)));
-    expect((await c.next(3)).map(errorText)).toEqual(['Invalid subscribe payload', 'Invalid unsubscribe payload', 'Invalid commit offset payload']);
+    c.send(
+      encodeControl(Command.SUBSCRIBE, Buffer.alloc(23)),
+      encodeControl(Command.UNSUBSCRIBE, Buffer.alloc(11)),
+      encodeControl(Command.COMMIT_OFFSET, Buffer.alloc(19)),
+    );
+    expect((await c.next(3)).map(errorText)).toEqual([
+      'Invalid subscribe payload',
+      'Invalid unsubscribe payload',
+      'Invalid commit offset payload',
+    ]);
   });
 });

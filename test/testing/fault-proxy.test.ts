@@ -74,7 +74,9 @@ class TestServer {
       const probe = new Probe(socket);
       this.accepted.push(probe);
       if (mode === 'echo') {
-        socket.on('data', (chunk: Buffer) => socket.write(tag === '' ? chunk : Buffer.concat([Buffer.from(tag), chunk])));
+        socket.on('data', (chunk: Buffer) =>
+          socket.write(tag === '' ? chunk : Buffer.concat([Buffer.from(tag), chunk])),
+        );
         socket.on('end', () => socket.end());
       }
       const waiters = this.connWaiters;

@@ -36,7 +36,15 @@ describe('cluster-style errors (§3.2, §3.4)', () => {
   it('forwardFailed: the next n writes / fetches / admin commands; failed ingests are not stored', async () => {
     const { server, c } = await setup();
     server.faults.forwardFailed({ writes: 1, fetches: 1, admin: 1 });
-    c.send(ingest(1, 1, tlv('a')), ingest(2, 1, tlv('b')), fetch(1, 0, 10), fetch(1, 0, 10), getTopic(1), getTopic(1), keepalive());
+    c.send(
+      ingest(1, 1, tlv('a')),
+      ingest(2, 1, tlv('b')),
+      fetch(1, 0, 10),
+      fetch(1, 0, 10),
+      getTopic(1),
+      getTopic(1),
+      keepalive(),
+    );
     const f = await c.next(7);
     expect(errorText(f[0]!)).toBe('FORWARD_FAILED: Forward operation timed out');
     expect(errorText(f[1]!)).toBe('FORWARD_FAILED: Forward operation timed out');

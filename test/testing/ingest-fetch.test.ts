@@ -66,9 +66,19 @@ describe('Fetch (§2.3.11)', () => {
   it('reads across ingests; record_count is a 0/1 flag; cuts at max_bytes even mid-record', async () => {
     const { c } = await withData();
     c.send(fetch(1, 0, 1000));
-    expect(await resp(c)).toEqual({ next: 20n, data: Buffer.concat([tlv('hello'), tlv('world')]).toString('latin1'), flag: 1 });
+    expect(await resp(c)).toEqual({
+      next: 20n,
+      data: Buffer.concat([tlv('hello'), tlv('world')]).toString('latin1'),
+      flag: 1,
+    });
     c.send(fetch(1, 3, 8));
-    expect(await resp(c)).toEqual({ next: 11n, data: Buffer.concat([tlv('hello'), tlv('world')]).subarray(3, 11).toString('latin1'), flag: 1 });
+    expect(await resp(c)).toEqual({
+      next: 11n,
+      data: Buffer.concat([tlv('hello'), tlv('world')])
+        .subarray(3, 11)
+        .toString('latin1'),
+      flag: 1,
+    });
   });
 
   it('edge cases: end, max_bytes 0, empty topic, tail sentinel, past the end', async () => {
@@ -91,7 +101,12 @@ describe('Fetch (§2.3.11)', () => {
   it('errors: unknown topic, no payload, short payload; extra bytes ignored', async () => {
     const { c } = await withData();
     const extra = Buffer.concat([Buffer.from(fetch(1, 0, 5).subarray(44)), Buffer.from('junk')]);
-    c.send(fetch(9, 0, 1), encodeControl(Command.FETCH), encodeControl(Command.FETCH, Buffer.alloc(15)), encodeControl(Command.FETCH, extra));
+    c.send(
+      fetch(9, 0, 1),
+      encodeControl(Command.FETCH),
+      encodeControl(Command.FETCH, Buffer.alloc(15)),
+      encodeControl(Command.FETCH, extra),
+    );
     const [unknown, none, short] = await c.next(3);
     expect(errorText(unknown!)).toBe('Topic 9 not found');
     expect(errorText(none!)).toBe('Fetch request payload required');

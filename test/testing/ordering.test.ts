@@ -19,16 +19,23 @@ async function setup(groupCommitMs: number) {
 }
 
 const describeFrame = (f: { flags: number; batchId: bigint }) =>
-  f.flags === Flags.ACK ? `ack ${f.batchId}` : f.flags === Flags.KEEPALIVE ? 'keepalive' : `control 0x${commandOfFrame(f as never).toString(16)}`;
+  f.flags === Flags.ACK
+    ? `ack ${f.batchId}`
+    : f.flags === Flags.KEEPALIVE
+      ? 'keepalive'
+      : `control 0x${commandOfFrame(f as never).toString(16)}`;
 
 describe('§6.2 ordering', () => {
-  it.each([0, 20])('control replies, keepalive echoes and ingest errors of a read overtake its acks (groupCommitMs %i)', async (gap) => {
-    const { c } = await setup(gap);
-    c.send(ingest(1, 1, tlv('x')), ingest(2, 2, tlv('y')), keepalive(), ingest(3, 99, tlv('z')), fetch(1, 0, 100));
-    const frames = await c.next(5);
-    expect(frames.map(describeFrame)).toEqual(['keepalive', 'control 0xff', 'control 0x11', 'ack 1', 'ack 2']);
-    expect(errorText(frames[1]!)).toBe('Unknown topic');
-  });
+  it.each([0, 20])(
+    'control replies, keepalive echoes and ingest errors of a read overtake its acks (groupCommitMs %i)',
+    async (gap) => {
+      const { c } = await setup(gap);
+      c.send(ingest(1, 1, tlv('x')), ingest(2, 2, tlv('y')), keepalive(), ingest(3, 99, tlv('z')), fetch(1, 0, 100));
+      const frames = await c.next(5);
+      expect(frames.map(describeFrame)).toEqual(['keepalive', 'control 0xff', 'control 0x11', 'ack 1', 'ack 2']);
+      expect(errorText(frames[1]!)).toBe('Unknown topic');
+    },
+  );
 
   it('acks come in submission order, across topics, whatever the batch ids', async () => {
     const { c } = await setup(0);

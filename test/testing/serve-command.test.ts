@@ -36,7 +36,18 @@ async function serve(args: string[]) {
 describe('serveMain', () => {
   it('prints its address, applies fault flags, and stops cleanly on abort', async () => {
     const dataDir = h.tempDir();
-    const s = await serve(['--port', '0', '--group-commit-ms', '0', '--data-dir', dataDir, '--forward-failed', '1', '--rate-limit-fetches', '1']);
+    const s = await serve([
+      '--port',
+      '0',
+      '--group-commit-ms',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--forward-failed',
+      '1',
+      '--rate-limit-fetches',
+      '1',
+    ]);
     const c = await h.connect(s.port);
     c.send(ingest(1, 0, tlv('x')), ingest(2, 0, tlv('y')), fetch(0, 0, 1), fetch(0, 0, 1));
     const [ff, rl, notFound, ack] = await c.next(4);

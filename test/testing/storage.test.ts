@@ -7,13 +7,26 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 
 import { join } from 'node:path';
 import { LanceServer } from '../../src/testing';
 import { decodeFetchResponse, U64_MAX } from '../../src/wire';
-import { createTopic, createTopicWithRetention, deleteTopic, fetch, ingest, json, listTopics, setRetention, tlv } from './helpers/frames';
+import {
+  createTopic,
+  createTopicWithRetention,
+  deleteTopic,
+  fetch,
+  ingest,
+  json,
+  listTopics,
+  setRetention,
+  tlv,
+} from './helpers/frames';
 import { Harness } from './helpers/harness';
 
 const h = new Harness();
 afterEach(() => h.cleanup());
 
-const segmentFiles = (dir: string, topic: string) => readdirSync(join(dir, 'segments', topic)).filter((f) => f.endsWith('.lnc')).sort();
+const segmentFiles = (dir: string, topic: string) =>
+  readdirSync(join(dir, 'segments', topic))
+    .filter((f) => f.endsWith('.lnc'))
+    .sort();
 
 async function fetchAll(server: LanceServer, topicId: number) {
   const c = await h.connect(server);
@@ -127,7 +140,7 @@ describe('crash recovery (§2.5, §4.1)', () => {
     expect(server.topicBytes(1)).toHaveLength(0);
   });
 
-  it("a process crash keeps what was written but not synced (the page cache survives); the ack is still lost", async () => {
+  it('a process crash keeps what was written but not synced (the page cache survives); the ack is still lost', async () => {
     const dataDir = h.tempDir();
     const server = await h.start({ dataDir, groupCommitMs: 60_000 });
     const c = await h.connect(server);

@@ -41,8 +41,12 @@ maybe('TLS termination (§6.6)', () => {
   });
 
   it('requireClientCert: a client without a certificate is refused; with one it is served', async () => {
-    const server = await h.start({ tls: { cert: certs.serverCert, key: certs.serverKey, ca: certs.ca, requireClientCert: true } });
-    const anonymous = await RawClient.connect(server.port, { tls: { ca: certs.ca, servername: 'localhost' } }).catch((e: Error) => e);
+    const server = await h.start({
+      tls: { cert: certs.serverCert, key: certs.serverKey, ca: certs.ca, requireClientCert: true },
+    });
+    const anonymous = await RawClient.connect(server.port, { tls: { ca: certs.ca, servername: 'localhost' } }).catch(
+      (e: Error) => e,
+    );
     if (anonymous instanceof RawClient) {
       h.clients.push(anonymous);
       anonymous.send(keepalive()); // TLS 1.3: the server's rejection arrives after the client's handshake completes
@@ -51,7 +55,9 @@ maybe('TLS termination (§6.6)', () => {
     } else {
       expect(anonymous).toBeInstanceOf(Error);
     }
-    const c = await h.connect(server, { tls: { ca: certs.ca, servername: 'localhost', cert: certs.clientCert, key: certs.clientKey } });
+    const c = await h.connect(server, {
+      tls: { ca: certs.ca, servername: 'localhost', cert: certs.clientCert, key: certs.clientKey },
+    });
     c.send(keepalive());
     expect((await c.nextOne()).flags).toBe(Flags.KEEPALIVE);
   });

@@ -65,7 +65,14 @@ describe('CreateTopicWithRetention (§2.3.4)', () => {
     const c = await client();
     c.send(createTopicWithRetention('r', 0n, U64_MAX));
     const f = await c.nextOne();
-    expect(Object.keys(JSON.parse(text(f)) as object)).toEqual(['created_at', 'id', 'max_age_secs', 'max_bytes', 'name', 'topic_epoch']);
+    expect(Object.keys(JSON.parse(text(f)) as object)).toEqual([
+      'created_at',
+      'id',
+      'max_age_secs',
+      'max_bytes',
+      'name',
+      'topic_epoch',
+    ]);
     expect(text(f)).toContain('"max_age_secs":0,"max_bytes":18446744073709551615,');
     expect(json(f)['max_bytes']).toBe(U64_MAX);
   });
@@ -96,7 +103,12 @@ describe('CreateTopicWithRetention (§2.3.4)', () => {
 describe('ListTopics / GetTopic / DeleteTopic / SetRetention / GetClusterStatus', () => {
   it('ListTopics: {"topics":[...]} with struct key order and no retention (§2.3.5)', async () => {
     const c = await client();
-    c.send(listTopics(), createTopic('a'), createTopicWithRetention('b', 5n, 6n), encodeControl(Command.LIST_TOPICS, Buffer.from('ignored')));
+    c.send(
+      listTopics(),
+      createTopic('a'),
+      createTopicWithRetention('b', 5n, 6n),
+      encodeControl(Command.LIST_TOPICS, Buffer.from('ignored')),
+    );
     const [empty, , , list] = await c.next(4);
     expect(text(empty!)).toBe('{"topics":[]}');
     const body = JSON.parse(text(list!)) as { topics: Record<string, unknown>[] };
@@ -109,7 +121,12 @@ describe('ListTopics / GetTopic / DeleteTopic / SetRetention / GetClusterStatus'
 
   it('GetTopic: sorted keys, no retention; unknown or short payload (= id 0) → "Topic not found" (§2.3.6)', async () => {
     const c = await client();
-    c.send(createTopicWithRetention('a', 5n, 6n), getTopic(1), getTopic(7), encodeControl(Command.GET_TOPIC, Buffer.from([1, 0])));
+    c.send(
+      createTopicWithRetention('a', 5n, 6n),
+      getTopic(1),
+      getTopic(7),
+      encodeControl(Command.GET_TOPIC, Buffer.from([1, 0])),
+    );
     const [, got, unknown, short] = await c.next(4);
     expect(Object.keys(JSON.parse(text(got!)) as object)).toEqual(['created_at', 'id', 'name', 'topic_epoch']);
     expect(errorText(unknown!)).toBe('Topic not found');

@@ -67,7 +67,16 @@ describe('fatal frames close the connection without a frame (§1.4, §3.3)', () 
 
   it('nothing else in the header is validated: reserved bytes, flag 0x80, record_count, timestamp (§1.4 step 8)', async () => {
     const { c } = await setup();
-    const frame = Buffer.from(encodeFrame({ flags: Flags.BATCH_MODE, batchId: 5n, timestampNs: 123n, recordCount: 999, topicId: 1, payload: tlv('x') }));
+    const frame = Buffer.from(
+      encodeFrame({
+        flags: Flags.BATCH_MODE,
+        batchId: 5n,
+        timestampNs: 123n,
+        recordCount: 999,
+        topicId: 1,
+        payload: tlv('x'),
+      }),
+    );
     frame[6] = 0xaa; // reserved bytes are only covered by the header CRC, recomputed here
     frame.writeUInt32LE(crc32(frame.subarray(0, 8)), 8);
     c.send(frame, ingest(6, 1, tlv('y'), Flags.BATCH_MODE | 0x80));
@@ -88,7 +97,11 @@ describe('classification (§1.5)', () => {
 
   it('flags 0x00 / 0x01 / 0x02 with a payload are ingests; the payload is stored verbatim (§1.5, §5)', async () => {
     const { c, server } = await setup();
-    c.send(ingest(1, 1, Buffer.from('raw'), 0x00), ingest(2, 1, Buffer.from('lz4?'), 0x01), ingest(3, 1, Buffer.from('enc'), 0x05));
+    c.send(
+      ingest(1, 1, Buffer.from('raw'), 0x00),
+      ingest(2, 1, Buffer.from('lz4?'), 0x01),
+      ingest(3, 1, Buffer.from('enc'), 0x05),
+    );
     const acks = await c.next(3);
     expect(acks.map((a) => a.batchId)).toEqual([1n, 2n, 3n]);
     expect(Buffer.from(server.topicBytes(1)).toString()).toBe('rawlz4?enc');
@@ -96,7 +109,12 @@ describe('classification (§1.5)', () => {
 
   it('Ack, Backpressure and unknown header-only frames are ignored', async () => {
     const { c } = await setup();
-    c.send(encodeFrame({ flags: Flags.ACK, batchId: 1n }), encodeFrame({ flags: Flags.BACKPRESSURE }), encodeFrame({ flags: 0x80 }), encodeFrame({ flags: 0 }));
+    c.send(
+      encodeFrame({ flags: Flags.ACK, batchId: 1n }),
+      encodeFrame({ flags: Flags.BACKPRESSURE }),
+      encodeFrame({ flags: 0x80 }),
+      encodeFrame({ flags: 0 }),
+    );
     await c.expectSilence(100);
     c.send(keepalive());
     expect((await c.nextOne()).flags).toBe(Flags.KEEPALIVE);
@@ -104,7 +122,13 @@ describe('classification (§1.5)', () => {
 
   it('Control wins over every other bit; only the low byte of batch_id is the command', async () => {
     const { c } = await setup();
-    c.send(encodeFrame({ flags: Flags.CONTROL | Flags.KEEPALIVE | Flags.BATCH_MODE, batchId: 0x1_0000_0000_0010n, payload: Buffer.alloc(3) }));
+    c.send(
+      encodeFrame({
+        flags: Flags.CONTROL | Flags.KEEPALIVE | Flags.BATCH_MODE,
+        batchId: 0x1_0000_0000_0010n,
+        payload: Buffer.alloc(3),
+      }),
+    );
     expect(errorText(await c.nextOne())).toBe('Protocol error: Fetch request payload too small');
   });
 

@@ -99,7 +99,12 @@ describe('server->client vectors (§9)', () => {
     expect(rest).toEqual(expectedRest);
     expect(Number(createdAt)).toBeGreaterThanOrEqual(before);
     expect(Number(createdAt)).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
-    expect(Object.keys(JSON.parse(Buffer.from(reply.payload).toString()) as object)).toEqual(['created_at', 'id', 'name', 'topic_epoch']);
+    expect(Object.keys(JSON.parse(Buffer.from(reply.payload).toString()) as object)).toEqual([
+      'created_at',
+      'id',
+      'name',
+      'topic_epoch',
+    ]);
   });
 
   it('V21 AuthenticateResponse success answering V20 (§2.3.10)', async () => {

@@ -66,7 +66,9 @@ describe('server error text → typed error (PROTOCOL.md §3.2, §3.4)', () => {
   });
 
   it('parses the leader address of a redirect, IPv4 and IPv6', () => {
-    expect((errorFromServerText('NOT_LEADER: redirect to 10.0.0.5:1992') as NotLeaderError).leaderAddr).toBe('10.0.0.5:1992');
+    expect((errorFromServerText('NOT_LEADER: redirect to 10.0.0.5:1992') as NotLeaderError).leaderAddr).toBe(
+      '10.0.0.5:1992',
+    );
     expect((errorFromServerText('NOT_LEADER: redirect to [::1]:1992') as NotLeaderError).leaderAddr).toBe('[::1]:1992');
     expect((errorFromServerText('NOT_LEADER: leader unknown') as NotLeaderError).leaderAddr).toBeUndefined();
     expect(parseHostPort('[::1]:1992')).toEqual({ host: '::1', port: 1992 });

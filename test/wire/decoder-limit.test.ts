@@ -11,7 +11,13 @@ import { FrameDecoder } from '../../src/wire/decoder';
 import { InvalidFrameError } from '../../src/wire/errors';
 import { encodeFrame } from '../../src/wire/frame';
 import { writeU32 } from '../../src/wire/bytes';
-import { FETCH_RESPONSE_HEADER, decodeFetch, decodeFetchResponse, encodeFetch, encodeFetchResponse } from '../../src/wire/payloads/fetch';
+import {
+  FETCH_RESPONSE_HEADER,
+  decodeFetch,
+  decodeFetchResponse,
+  encodeFetch,
+  encodeFetchResponse,
+} from '../../src/wire/payloads/fetch';
 import { encodeControl } from '../../src/wire/control';
 import { scriptedNetwork } from '../rx/fake-server';
 
@@ -27,7 +33,9 @@ describe('FrameDecoder reply limit', () => {
     const d = new FrameDecoder();
     expect(d.maxPayloadLength).toBe(DEFAULT_MAX_PAYLOAD);
     expect(() => new FrameDecoder().push(headerAnnouncing(DEFAULT_MAX_PAYLOAD))).not.toThrow();
-    expect(() => d.push(headerAnnouncing(FETCH_RESPONSE_HEADER + DEFAULT_MAX_PAYLOAD))).toThrow(/16777232 exceeds the limit of 16777216/);
+    expect(() => d.push(headerAnnouncing(FETCH_RESPONSE_HEADER + DEFAULT_MAX_PAYLOAD))).toThrow(
+      /16777232 exceeds the limit of 16777216/,
+    );
   });
 
   it('allowPayload raises the limit so that reply is accepted, and one byte more is still refused', () => {
@@ -57,7 +65,9 @@ describe('FrameDecoder reply limit', () => {
     const small = new FrameDecoder({ maxPayloadLength: 64, maxGrownPayloadLength: 128 });
     expect(small.allowPayload(1_000)).toBe(128);
     // A configured limit above the default ceiling stays in force (the ceiling is never below it).
-    expect(new FrameDecoder({ maxPayloadLength: 100 * 1024 * 1024 }).allowPayload(200 * 1024 * 1024)).toBe(100 * 1024 * 1024);
+    expect(new FrameDecoder({ maxPayloadLength: 100 * 1024 * 1024 }).allowPayload(200 * 1024 * 1024)).toBe(
+      100 * 1024 * 1024,
+    );
   });
 
   it('a frame of exactly the grown limit decodes, payload and CRC intact', () => {
@@ -78,17 +88,28 @@ describe('a Fetch on a session raises its decoder limit', () => {
         if (commandOf(f) !== Command.FETCH) return undefined;
         const { maxBytes } = decodeFetch(f.payload);
         asked.push(maxBytes);
-        return encodeControl(Command.FETCH_RESPONSE, encodeFetchResponse(BigInt(dataFor(maxBytes)), new Uint8Array(dataFor(maxBytes))));
+        return encodeControl(
+          Command.FETCH_RESPONSE,
+          encodeFetchResponse(BigInt(dataFor(maxBytes)), new Uint8Array(dataFor(maxBytes))),
+        );
       },
     });
-    const lance = new Lance({ servers: ['127.0.0.1:1'], connector: s.network.connector, keepaliveMs: 0, reconnect: { baseMs: 1, maxMs: 2 } });
+    const lance = new Lance({
+      servers: ['127.0.0.1:1'],
+      connector: s.network.connector,
+      keepaliveMs: 0,
+      reconnect: { baseMs: 1, maxMs: 2 },
+    });
     return { lance, asked };
   }
 
   it('max_bytes 16 MiB: the reply of 16 MiB + 16 is accepted on that socket', async () => {
     const { lance, asked } = fetchServer((m) => m);
     try {
-      const reply = await lance.request(Command.FETCH, encodeFetch({ topicId: 1, offset: 0n, maxBytes: DEFAULT_MAX_PAYLOAD }));
+      const reply = await lance.request(
+        Command.FETCH,
+        encodeFetch({ topicId: 1, offset: 0n, maxBytes: DEFAULT_MAX_PAYLOAD }),
+      );
       expect(reply.payload.length).toBe(DEFAULT_MAX_PAYLOAD + 16);
       expect(asked).toEqual([DEFAULT_MAX_PAYLOAD]);
     } finally {

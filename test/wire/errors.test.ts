@@ -1,5 +1,12 @@
 import * as errors from '../../src/wire/errors';
-import { ConnectionError, LanceError, NotLeaderError, TimeoutError, TopicNotFoundError, isLanceError } from '../../src/wire/errors';
+import {
+  ConnectionError,
+  LanceError,
+  NotLeaderError,
+  TimeoutError,
+  TopicNotFoundError,
+  isLanceError,
+} from '../../src/wire/errors';
 import { TlsVerificationError } from '../../src/transport/errors';
 
 describe('LanceError', () => {
@@ -18,7 +25,9 @@ describe('LanceError', () => {
   });
 
   it('answers for classes too: Sub.prototype instanceof LanceError, as code that sorts error classes asks', () => {
-    const classes = Object.values(errors).filter((v): v is typeof LanceError => typeof v === 'function' && v.prototype instanceof Error);
+    const classes = Object.values(errors).filter(
+      (v): v is typeof LanceError => typeof v === 'function' && v.prototype instanceof Error,
+    );
     expect(classes.length).toBeGreaterThan(15);
     for (const C of classes) {
       if (C === LanceError) continue;

@@ -13,7 +13,6 @@ const frameArb = fc.record({
   payload: fc.uint8Array({ maxLength: 300 }),
 });
 
-
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
@@ -36,14 +35,18 @@ describe('FrameDecoder properties', () => {
 
   it('decodes the same frames however the stream is chunked', () => {
     fc.assert(
-      fc.property(fc.array(frameArb, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 40 }), (frames, cuts) => {
-        const stream = concat(frames.map((f) => encodeFrame(f)));
-        const d = new FrameDecoder();
-        const out: Frame[] = [];
-        for (const part of cutAt(stream, cuts)) out.push(...d.push(part));
-        expect(out).toEqual(frames);
-        expect(d.bufferedBytes).toBe(0);
-      }),
+      fc.property(
+        fc.array(frameArb, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        (frames, cuts) => {
+          const stream = concat(frames.map((f) => encodeFrame(f)));
+          const d = new FrameDecoder();
+          const out: Frame[] = [];
+          for (const part of cutAt(stream, cuts)) out.push(...d.push(part));
+          expect(out).toEqual(frames);
+          expect(d.bufferedBytes).toBe(0);
+        },
+      ),
     );
   });
 

@@ -47,7 +47,13 @@ function build(v: VectorFrame): Uint8Array {
     case Command.CREATE_TOPIC:
       return encodeControl(cmd, encodeCreateTopic(f['payloadUtf8'] as string));
     case Command.CREATE_TOPIC_WITH_RETENTION:
-      return encodeControl(cmd, encodeCreateTopicWithRetention(f['name'] as string, { maxAgeSecs: big(f['maxAgeSecs']), maxBytes: big(f['maxBytes']) }));
+      return encodeControl(
+        cmd,
+        encodeCreateTopicWithRetention(f['name'] as string, {
+          maxAgeSecs: big(f['maxAgeSecs']),
+          maxBytes: big(f['maxBytes']),
+        }),
+      );
     case Command.LIST_TOPICS:
     case Command.GET_CLUSTER_STATUS:
       return encodeControl(cmd);
@@ -55,7 +61,10 @@ function build(v: VectorFrame): Uint8Array {
     case Command.DELETE_TOPIC:
       return encodeControl(cmd, encodeTopicId(num(f['topicId'])));
     case Command.FETCH:
-      return encodeControl(cmd, encodeFetch({ topicId: num(f['topicId']), offset: big(f['offset']), maxBytes: num(f['maxBytes']) }));
+      return encodeControl(
+        cmd,
+        encodeFetch({ topicId: num(f['topicId']), offset: big(f['offset']), maxBytes: num(f['maxBytes']) }),
+      );
     case Command.FETCH_RESPONSE:
       return encodeControl(cmd, encodeFetchResponse(big(f['nextOffset']), hex(f['dataHex'] as string)));
     case Command.CATCHING_UP:
@@ -63,23 +72,50 @@ function build(v: VectorFrame): Uint8Array {
     case Command.ERROR_RESPONSE:
       return encodeControl(cmd, utf8Encode(f['message'] as string));
     case Command.SUBSCRIBE:
-      return encodeControl(cmd, encodeSubscribe({ topicId: num(f['topicId']), startOffset: big(f['offset']), maxBatchBytes: num(f['maxBatchBytes']), consumerId: big(f['consumerId']) }));
+      return encodeControl(
+        cmd,
+        encodeSubscribe({
+          topicId: num(f['topicId']),
+          startOffset: big(f['offset']),
+          maxBatchBytes: num(f['maxBatchBytes']),
+          consumerId: big(f['consumerId']),
+        }),
+      );
     case Command.SUBSCRIBE_ACK:
-      return encodeControl(cmd, encodeSubscribeAck({ consumerId: big(f['consumerId']), startOffset: big(f['offset']) }));
+      return encodeControl(
+        cmd,
+        encodeSubscribeAck({ consumerId: big(f['consumerId']), startOffset: big(f['offset']) }),
+      );
     case Command.UNSUBSCRIBE:
       return encodeControl(cmd, encodeUnsubscribe({ topicId: num(f['topicId']), consumerId: big(f['consumerId']) }));
     case Command.COMMIT_OFFSET:
-      return encodeControl(cmd, encodeCommitOffset({ topicId: num(f['topicId']), consumerId: big(f['consumerId']), offset: big(f['offset']) }));
+      return encodeControl(
+        cmd,
+        encodeCommitOffset({ topicId: num(f['topicId']), consumerId: big(f['consumerId']), offset: big(f['offset']) }),
+      );
     case Command.COMMIT_ACK:
-      return encodeControl(cmd, encodeCommitAck({ consumerId: big(f['consumerId']), committedOffset: big(f['offset']) }));
+      return encodeControl(
+        cmd,
+        encodeCommitAck({ consumerId: big(f['consumerId']), committedOffset: big(f['offset']) }),
+      );
     case Command.TOPIC_RESPONSE:
       return encodeControl(cmd, encodeServerJson(JSON.parse(f['json'] as string)));
     case Command.AUTHENTICATE:
       return encodeControl(cmd, encodeAuthenticate(f['token'] as string));
     case Command.AUTHENTICATE_RESPONSE:
-      return encodeControl(cmd, encodeAuthenticateResponse({ success: f['success'] as boolean, message: f['message'] as string }));
+      return encodeControl(
+        cmd,
+        encodeAuthenticateResponse({ success: f['success'] as boolean, message: f['message'] as string }),
+      );
     case Command.SET_RETENTION:
-      return encodeControl(cmd, encodeSetRetention({ topicId: num(f['topicId']), maxAgeSecs: big(f['maxAgeSecs']), maxBytes: big(f['maxBytes']) }));
+      return encodeControl(
+        cmd,
+        encodeSetRetention({
+          topicId: num(f['topicId']),
+          maxAgeSecs: big(f['maxAgeSecs']),
+          maxBytes: big(f['maxBytes']),
+        }),
+      );
     default:
       throw new Error(`vector command ${cmd} has no builder`);
   }

@@ -40,13 +40,28 @@ const u32 = fc.nat({ max: 0xffff_ffff });
 describe('payload codecs round-trip (PROTOCOL.md §2.3)', () => {
   const cases: [string, fc.Arbitrary<unknown>, (v: never) => Uint8Array, (p: Uint8Array) => unknown][] = [
     ['Fetch', fc.record({ topicId: u32, offset: u64, maxBytes: u32 }), encodeFetch, decodeFetch],
-    ['Subscribe', fc.record({ topicId: u32, startOffset: u64, maxBatchBytes: u32, consumerId: u64 }), encodeSubscribe, decodeSubscribe],
+    [
+      'Subscribe',
+      fc.record({ topicId: u32, startOffset: u64, maxBatchBytes: u32, consumerId: u64 }),
+      encodeSubscribe,
+      decodeSubscribe,
+    ],
     ['SubscribeAck', fc.record({ consumerId: u64, startOffset: u64 }), encodeSubscribeAck, decodeSubscribeAck],
     ['Unsubscribe', fc.record({ topicId: u32, consumerId: u64 }), encodeUnsubscribe, decodeUnsubscribe],
     ['CommitOffset', fc.record({ topicId: u32, consumerId: u64, offset: u64 }), encodeCommitOffset, decodeCommitOffset],
     ['CommitAck', fc.record({ consumerId: u64, committedOffset: u64 }), encodeCommitAck, decodeCommitAck],
-    ['SetRetention', fc.record({ topicId: u32, maxAgeSecs: u64, maxBytes: u64 }), encodeSetRetention, decodeSetRetention],
-    ['AuthenticateResponse', fc.record({ success: fc.boolean(), message: fc.string() }), encodeAuthenticateResponse, decodeAuthenticateResponse],
+    [
+      'SetRetention',
+      fc.record({ topicId: u32, maxAgeSecs: u64, maxBytes: u64 }),
+      encodeSetRetention,
+      decodeSetRetention,
+    ],
+    [
+      'AuthenticateResponse',
+      fc.record({ success: fc.boolean(), message: fc.string() }),
+      encodeAuthenticateResponse,
+      decodeAuthenticateResponse,
+    ],
   ];
   it.each(cases)('%s', (_name, arb, encode, decode) => {
     fc.assert(fc.property(arb, (v) => expect(decode(encode(v as never))).toEqual(v)));
@@ -84,7 +99,19 @@ describe('payload codecs round-trip (PROTOCOL.md §2.3)', () => {
   });
 
   it('short payloads are InvalidFrameError, never a RangeError or a garbage value', () => {
-    const decoders = [decodeFetch, decodeSubscribe, decodeSubscribeAck, decodeUnsubscribe, decodeCommitOffset, decodeCommitAck, decodeSetRetention, decodeCatchingUp, decodeFetchResponse, decodeCreateTopicWithRetention, decodeAuthenticateResponse];
+    const decoders = [
+      decodeFetch,
+      decodeSubscribe,
+      decodeSubscribeAck,
+      decodeUnsubscribe,
+      decodeCommitOffset,
+      decodeCommitAck,
+      decodeSetRetention,
+      decodeCatchingUp,
+      decodeFetchResponse,
+      decodeCreateTopicWithRetention,
+      decodeAuthenticateResponse,
+    ];
     for (const decode of decoders) expect(() => decode(new Uint8Array(0))).toThrow(InvalidFrameError);
     // name_len says 100 but the payload is only 18 bytes.
     const p = new Uint8Array(18);
@@ -102,9 +129,13 @@ describe('TopicResponse and ClusterStatus JSON (§2.3.3–2.3.9)', () => {
   });
 
   it('reads top-level retention keys, keeping u64::MAX exact', () => {
-    const t = decodeTopicInfo(json('{"created_at":1,"id":2,"max_age_secs":86400,"max_bytes":18446744073709551615,"name":"a","topic_epoch":1}'));
+    const t = decodeTopicInfo(
+      json('{"created_at":1,"id":2,"max_age_secs":86400,"max_bytes":18446744073709551615,"name":"a","topic_epoch":1}'),
+    );
     expect(t.retention).toEqual({ maxAgeSecs: 86400n, maxBytes: 0xffff_ffff_ffff_ffffn });
-    expect(decodeRetentionReply(json('{"max_age_secs":10000000000,"max_bytes":18446744073709551615,"topic_id":3}'))).toEqual({
+    expect(
+      decodeRetentionReply(json('{"max_age_secs":10000000000,"max_bytes":18446744073709551615,"topic_id":3}')),
+    ).toEqual({
       topicId: 3,
       maxAgeSecs: 10_000_000_000n,
       maxBytes: 0xffff_ffff_ffff_ffffn,
@@ -112,20 +143,49 @@ describe('TopicResponse and ClusterStatus JSON (§2.3.3–2.3.9)', () => {
   });
 
   it('parses lists in declaration order and the delete reply', () => {
-    const list = decodeTopicList(json('{"topics":[{"id":1,"name":"a","created_at":5,"topic_epoch":1},{"id":2,"name":"b","created_at":6,"topic_epoch":1}]}'));
-    expect(list.map((t) => [t.id, t.name])).toEqual([[1, 'a'], [2, 'b']]);
+    const list = decodeTopicList(
+      json(
+        '{"topics":[{"id":1,"name":"a","created_at":5,"topic_epoch":1},{"id":2,"name":"b","created_at":6,"topic_epoch":1}]}',
+      ),
+    );
+    expect(list.map((t) => [t.id, t.name])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+    ]);
     expect(decodeDeleted(json('{"deleted":4}'))).toBe(4);
   });
 
   it('parses the standalone cluster status', () => {
     const s = decodeClusterStatus(
-      encodeServerJson({ current_term: 0, healthy_nodes: 1, is_leader: true, leader_id: 0, mode: 'standalone', node_count: 1, node_id: 0, peer_states: {}, quorum_available: true }),
+      encodeServerJson({
+        current_term: 0,
+        healthy_nodes: 1,
+        is_leader: true,
+        leader_id: 0,
+        mode: 'standalone',
+        node_count: 1,
+        node_id: 0,
+        peer_states: {},
+        quorum_available: true,
+      }),
     );
-    expect(s).toMatchObject({ mode: 'standalone', nodeId: 0, isLeader: true, leaderId: 0, currentTerm: 0n, nodeCount: 1, healthyNodes: 1, quorumAvailable: true, peerStates: {} });
+    expect(s).toMatchObject({
+      mode: 'standalone',
+      nodeId: 0,
+      isLeader: true,
+      leaderId: 0,
+      currentTerm: 0n,
+      nodeCount: 1,
+      healthyNodes: 1,
+      quorumAvailable: true,
+      peerStates: {},
+    });
   });
 
   it('serializes with sorted keys as serde_json does', () => {
-    expect(Buffer.from(encodeServerJson({ name: 'x', id: 1, created_at: 2n, topic_epoch: 1 })).toString()).toBe('{"created_at":2,"id":1,"name":"x","topic_epoch":1}');
+    expect(Buffer.from(encodeServerJson({ name: 'x', id: 1, created_at: 2n, topic_epoch: 1 })).toString()).toBe(
+      '{"created_at":2,"id":1,"name":"x","topic_epoch":1}',
+    );
   });
 
   it('malformed JSON is an InvalidFrameError', () => {

@@ -1,4 +1,12 @@
-import { InvalidArgumentError, InvalidTopicNameError, NO_AGE_LIMIT, NO_BYTES_LIMIT, isValidTopicName, retentionValues, validateTopicName } from './wire-api';
+import {
+  InvalidArgumentError,
+  InvalidTopicNameError,
+  NO_AGE_LIMIT,
+  NO_BYTES_LIMIT,
+  isValidTopicName,
+  retentionValues,
+  validateTopicName,
+} from './wire-api';
 
 describe('topic names (PROTOCOL.md §2.3.3)', () => {
   it.each(['a', 'my-events', 'ABC-123', '-'])('accepts %s', (n) => expect(validateTopicName(n)).toBe(n));
@@ -14,7 +22,10 @@ describe('retention values (PROTOCOL.md §2.5)', () => {
     expect(NO_BYTES_LIMIT).toBe(0xffff_ffff_ffff_ffffn);
     // The server multiplies by 1e9 in u64; "no limit" must not overflow.
     expect(NO_AGE_LIMIT * 1_000_000_000n).toBeLessThan(2n ** 64n);
-    expect(retentionValues({ maxAgeSecs: 86400, maxBytes: 1n << 30n })).toEqual({ maxAgeSecs: 86400n, maxBytes: 1n << 30n });
+    expect(retentionValues({ maxAgeSecs: 86400, maxBytes: 1n << 30n })).toEqual({
+      maxAgeSecs: 86400n,
+      maxBytes: 1n << 30n,
+    });
   });
 
   it('refuses an explicit 0 with an error that says it would delete data', () => {

@@ -11,7 +11,9 @@ import {
 } from './wire-api';
 import { hex, toHex, vectors } from './vectors';
 
-const recordArb = fc.record({ type: fc.integer({ min: 0, max: 0xfe }), value: fc.uint8Array({ maxLength: 64 }) }).map((r) => new TlvRecord(r.type, r.value));
+const recordArb = fc
+  .record({ type: fc.integer({ min: 0, max: 0xfe }), value: fc.uint8Array({ maxLength: 64 }) })
+  .map((r) => new TlvRecord(r.type, r.value));
 
 describe('TLV records (PROTOCOL.md §4)', () => {
   it('encodes type, little-endian length and value, as in vector V4', () => {

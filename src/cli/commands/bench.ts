@@ -30,7 +30,11 @@ export async function benchCommand(lance: Lance, args: BenchArgs, print: (s: str
   const topic = await firstValueFrom(ensureTopic$(lance, args.topic));
   const startOffset = (await firstValueFrom(fetch$(lance, topic.id, U64_MAX, 1))).nextOffset;
   print(`topic ${topic.name} (id ${topic.id}): producing ${int(args.count)} records of ${args.size} bytes`);
-  const produced = await produceCommand(lance, { topicId: topic.id, count: args.count, size: args.size, compression: args.compression }, print);
+  const produced = await produceCommand(
+    lance,
+    { topicId: topic.id, count: args.count, size: args.size, compression: args.compression },
+    print,
+  );
 
   const end = (await firstValueFrom(fetch$(lance, topic.id, U64_MAX, 1))).nextOffset;
   const check = new ExactlyOnce(args.count);
@@ -51,17 +55,39 @@ export async function benchCommand(lance: Lance, args: BenchArgs, print: (s: str
     );
   }
   const consumeSeconds = (performance.now() - start) / 1000;
-  bar.finish(`${int(check.unique)} records in ${consumeSeconds.toFixed(2)} s: ${int(Math.round(check.unique / consumeSeconds))} records/s`);
+  bar.finish(
+    `${int(check.unique)} records in ${consumeSeconds.toFixed(2)} s: ${int(Math.round(check.unique / consumeSeconds))} records/s`,
+  );
 
   print(
     table(
       ['phase', 'records', 'seconds', 'records/s', 'MB/s'],
       [
-        ['produce', int(produced.records), produced.seconds.toFixed(2), int(Math.round(produced.records / produced.seconds)), (produced.bytes / 1024 / 1024 / produced.seconds).toFixed(1)],
-        ['consume', int(check.unique), consumeSeconds.toFixed(2), int(Math.round(check.unique / consumeSeconds)), (produced.bytes / 1024 / 1024 / consumeSeconds).toFixed(1)],
+        [
+          'produce',
+          int(produced.records),
+          produced.seconds.toFixed(2),
+          int(Math.round(produced.records / produced.seconds)),
+          (produced.bytes / 1024 / 1024 / produced.seconds).toFixed(1),
+        ],
+        [
+          'consume',
+          int(check.unique),
+          consumeSeconds.toFixed(2),
+          int(Math.round(check.unique / consumeSeconds)),
+          (produced.bytes / 1024 / 1024 / consumeSeconds).toFixed(1),
+        ],
       ],
     ),
   );
-  print(`${mb(produced.bytes)} MB; exactly once: ${check.complete && check.duplicates === 0 ? 'yes' : 'NO'} (missing ${int(check.missing)}, duplicates ${int(check.duplicates)}, foreign ${int(check.foreign)})`);
-  return { produced: produced.records, consumed: check, produceSeconds: produced.seconds, consumeSeconds, bytes: produced.bytes };
+  print(
+    `${mb(produced.bytes)} MB; exactly once: ${check.complete && check.duplicates === 0 ? 'yes' : 'NO'} (missing ${int(check.missing)}, duplicates ${int(check.duplicates)}, foreign ${int(check.foreign)})`,
+  );
+  return {
+    produced: produced.records,
+    consumed: check,
+    produceSeconds: produced.seconds,
+    consumeSeconds,
+    bytes: produced.bytes,
+  };
 }

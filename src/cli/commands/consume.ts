@@ -26,7 +26,12 @@ export function parseFrom(raw: string): SeekPosition {
 }
 
 /** Resolves to the number of records printed. */
-export async function consumeCommand(lance: Lance, args: ConsumeArgs, print: (s: string) => void, stop$: Observable<unknown> = NEVER): Promise<number> {
+export async function consumeCommand(
+  lance: Lance,
+  args: ConsumeArgs,
+  print: (s: string) => void,
+  stop$: Observable<unknown> = NEVER,
+): Promise<number> {
   const from = parseFrom(args.from);
   const max = args.max ?? Infinity;
   let end: bigint | undefined;

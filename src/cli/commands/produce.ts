@@ -28,7 +28,11 @@ export interface ProduceSummary {
 
 const CHUNK = 4096;
 
-export async function produceCommand(lance: Lance, args: ProduceArgs, log: (s: string) => void): Promise<ProduceSummary> {
+export async function produceCommand(
+  lance: Lance,
+  args: ProduceArgs,
+  log: (s: string) => void,
+): Promise<ProduceSummary> {
   const producer = lance.producer(args.topicId, { compression: args.compression });
   let acked = 0;
   let failed = 0;
@@ -56,10 +60,16 @@ export async function produceCommand(lance: Lance, args: ProduceArgs, log: (s: s
   const source$: Observable<readonly Uint8Array[] | readonly string[]> =
     args.count !== undefined
       ? range(0, Math.ceil(args.count / CHUNK)).pipe(
-          map((c) => Array.from({ length: Math.min(CHUNK, args.count! - c * CHUNK) }, (_, i) => seqRecord(c * CHUNK + i, args.size))),
+          map((c) =>
+            Array.from({ length: Math.min(CHUNK, args.count! - c * CHUNK) }, (_, i) =>
+              seqRecord(c * CHUNK + i, args.size),
+            ),
+          ),
         )
       : from(stdinLineChunks());
-  await lastValueFrom(source$.pipe(concatMap((chunk) => whenRoom(producer, high).pipe(tap(() => send(chunk))))), { defaultValue: undefined });
+  await lastValueFrom(source$.pipe(concatMap((chunk) => whenRoom(producer, high).pipe(tap(() => send(chunk))))), {
+    defaultValue: undefined,
+  });
   await producer.close();
   const seconds = (performance.now() - start) / 1000;
   const records = acked + failed;

@@ -28,7 +28,8 @@ export async function topicsCommand(client: LanceClient, args: TopicsArgs, print
     ...(args.maxBytes !== undefined ? { maxBytes: BigInt(args.maxBytes) } : {}),
   });
   const id = (): number => {
-    if (arg === undefined || !/^\d+$/.test(arg)) throw new UsageError(`expected a topic id, got ${arg ?? 'nothing'}\n${TOPICS_USAGE}`);
+    if (arg === undefined || !/^\d+$/.test(arg))
+      throw new UsageError(`expected a topic id, got ${arg ?? 'nothing'}\n${TOPICS_USAGE}`);
     return Number(arg);
   };
   switch (sub) {
@@ -40,7 +41,8 @@ export async function topicsCommand(client: LanceClient, args: TopicsArgs, print
     case 'create': {
       if (!arg) throw new UsageError(`expected a topic name\n${TOPICS_USAGE}`);
       const r = retention();
-      const t = Object.keys(r).length > 0 ? await client.createTopicWithRetention(arg, r) : await client.createTopic(arg);
+      const t =
+        Object.keys(r).length > 0 ? await client.createTopicWithRetention(arg, r) : await client.createTopic(arg);
       print(table(HEADERS, [row(t)]));
       return;
     }

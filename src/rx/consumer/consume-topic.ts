@@ -42,17 +42,20 @@ export function consumeTopic(
     const commit = driver.commit;
     if (!commit || autoCommitIntervalMs === false) return batches;
     return batches.pipe(
-      autoCommit((b: RecordBatch) => {
-        logger.debug('lnc-client: committing offset', { topicId, offset: String(b.endOffset) });
-        return commit(b.endOffset);
-      }, {
-        intervalMs: autoCommitIntervalMs,
-        scheduler,
-        // A batch during whose delivery the stream ended was not (fully) processed: commit only the
-        // records `toRecords()` saw handled, if any.
-        processedPart: processedPrefix,
-        ...(onCommitError ? { onError: onCommitError } : {}),
-      }),
+      autoCommit(
+        (b: RecordBatch) => {
+          logger.debug('lnc-client: committing offset', { topicId, offset: String(b.endOffset) });
+          return commit(b.endOffset);
+        },
+        {
+          intervalMs: autoCommitIntervalMs,
+          scheduler,
+          // A batch during whose delivery the stream ended was not (fully) processed: commit only the
+          // records `toRecords()` saw handled, if any.
+          processedPart: processedPrefix,
+          ...(onCommitError ? { onError: onCommitError } : {}),
+        },
+      ),
     );
   });
 }

@@ -67,7 +67,12 @@ export class ConsumedRecord {
   }
 
   toJSON(): { offset: string; nextOffset: string; type: number; length: number } {
-    return { offset: this.offset.toString(), nextOffset: this.nextOffset.toString(), type: this.type, length: this.length };
+    return {
+      offset: this.offset.toString(),
+      nextOffset: this.nextOffset.toString(),
+      type: this.type,
+      length: this.length,
+    };
   }
 }
 

@@ -119,7 +119,8 @@ export class ConsumerDriver {
   /** On `session`: the start position resolved (if it is not yet), then the pull loop. */
   private loop$(session: Session, deadline: number): Observable<RecordBatch | typeof NO_BATCH> {
     const s = this.settings;
-    const resolve = this.reader.position === undefined ? this.reader.seekTo(session, s.start).pipe(ignoreElements()) : EMPTY;
+    const resolve =
+      this.reader.position === undefined ? this.reader.seekTo(session, s.start).pipe(ignoreElements()) : EMPTY;
     const pace = { pollIntervalMs: s.pollIntervalMs, deadline, process: s.process, processRetry: s.processRetry };
     return concat(resolve, pullLoop(this.reader, session, pace, this.scheduler));
   }
@@ -132,7 +133,11 @@ export class ConsumerDriver {
         delayMs: catchingUpDelayMs,
         maxStalls: catchingUpMaxStalls,
         onCatchingUp: ({ serverOffset, stalls }) =>
-          logger.warn('lnc-client: server is behind the requested offset (CatchingUp), waiting', { topicId, serverOffset: String(serverOffset), stalls }),
+          logger.warn('lnc-client: server is behind the requested offset (CatchingUp), waiting', {
+            topicId,
+            serverOffset: String(serverOffset),
+            stalls,
+          }),
         scheduler: this.scheduler,
       }),
       retryWithBackoff<T>({ ...backoff, shouldRetry: retryable, scheduler: this.scheduler }),
@@ -160,7 +165,11 @@ export class ConsumerDriver {
   }
 
   private untilStopped<T>(): (source: Observable<T>) => Observable<T> {
-    return (source) => source.pipe(takeUntil(this.stopped), throwIfEmpty(() => new ClosedError('the consumer was closed')));
+    return (source) =>
+      source.pipe(
+        takeUntil(this.stopped),
+        throwIfEmpty(() => new ClosedError('the consumer was closed')),
+      );
   }
 }
 

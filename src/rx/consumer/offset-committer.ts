@@ -19,7 +19,10 @@ export interface CommitTarget {
 }
 
 /** The consumer id from an explicit id or a name (Rust-compatible hash); undefined if neither. */
-export function resolveConsumerId(consumerId: bigint | undefined, consumerName: string | undefined): bigint | undefined {
+export function resolveConsumerId(
+  consumerId: bigint | undefined,
+  consumerName: string | undefined,
+): bigint | undefined {
   if (consumerId !== undefined) return consumerId;
   return consumerName === undefined ? undefined : consumerIdFromName(consumerName);
 }

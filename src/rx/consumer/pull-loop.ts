@@ -1,6 +1,29 @@
-import { type SchedulerLike, EMPTY, Observable, catchError, concat, concatMap, defer, from, ignoreElements, of, repeat, tap, throwError, timer } from 'rxjs';
+import {
+  type SchedulerLike,
+  EMPTY,
+  Observable,
+  catchError,
+  concat,
+  concatMap,
+  defer,
+  from,
+  ignoreElements,
+  of,
+  repeat,
+  tap,
+  throwError,
+  timer,
+} from 'rxjs';
 import { ProcessError } from '../../wire/errors.js';
-import { type ConsumeDiagnostic, type ProcessDiagnostic, consumeChannel, processChannel, traceSent, traceSettled, traced } from '../diagnostics.js';
+import {
+  type ConsumeDiagnostic,
+  type ProcessDiagnostic,
+  consumeChannel,
+  processChannel,
+  traceSent,
+  traceSettled,
+  traced,
+} from '../diagnostics.js';
 import { retryWithBackoff } from '../operators/retry-with-backoff.js';
 import type { Session } from '../session.js';
 import type { ProcessFn, ProcessRetryOptions } from './options.js';
@@ -45,7 +68,10 @@ export function pullLoop(
       if (consumeChannel.hasSubscribers) consumeChannel.publish(consumed(batch, session.address));
       const tracing = processChannel.hasSubscribers;
       const handled = process
-        ? concat(traceIf(tracing, runProcess(process, batch, scheduler, processRetry), batch, session.address), of(batch))
+        ? concat(
+            traceIf(tracing, runProcess(process, batch, scheduler, processRetry), batch, session.address),
+            of(batch),
+          )
         : tracing
           ? tracedDelivery(batch, session.address)
           : of(batch);
@@ -72,9 +98,17 @@ export function pullLoop(
  * `ProcessError` (never retryable) so that the connection's retry policy, which would re-fetch
  * and re-run it forever, cannot mistake the user's error for its own.
  */
-function runProcess(process: ProcessFn, batch: RecordBatch, scheduler: SchedulerLike, retry: ProcessRetryOptions | undefined): Observable<never> {
+function runProcess(
+  process: ProcessFn,
+  batch: RecordBatch,
+  scheduler: SchedulerLike,
+  retry: ProcessRetryOptions | undefined,
+): Observable<never> {
   const once = defer(() => from(process(batch))).pipe(ignoreElements());
-  const tried = retry && (retry.maxRetries ?? 0) > 0 ? once.pipe(retryWithBackoff({ ...retry, shouldRetry: () => true, scheduler })) : once;
+  const tried =
+    retry && (retry.maxRetries ?? 0) > 0
+      ? once.pipe(retryWithBackoff({ ...retry, shouldRetry: () => true, scheduler }))
+      : once;
   return tried.pipe(
     catchError((err: unknown) =>
       throwError(
@@ -89,7 +123,13 @@ function runProcess(process: ProcessFn, batch: RecordBatch, scheduler: Scheduler
 }
 
 function processContext(batch: RecordBatch, server: string): ProcessDiagnostic {
-  return { topicId: batch.topicId, startOffset: batch.startOffset, endOffset: batch.endOffset, records: batch.records.length, server };
+  return {
+    topicId: batch.topicId,
+    startOffset: batch.startOffset,
+    endOffset: batch.endOffset,
+    records: batch.records.length,
+    server,
+  };
 }
 
 function consumed(batch: RecordBatch, server: string): ConsumeDiagnostic {

@@ -82,7 +82,8 @@ export class RecordAssembler {
     if (before > 0) {
       p = this.fill(data, base);
       const whole = this.tailBuf;
-      if (whole === undefined || this.tailLength < whole.length) return { records: EMPTY, startOffset: base, endOffset: base };
+      if (whole === undefined || this.tailLength < whole.length)
+        return { records: EMPTY, startOffset: base, endOffset: base };
       this.reset();
       this.add(records, new RecordSource(whole, base, 0), 0, whole.length - TLV_HEADER_SIZE);
     }
@@ -137,7 +138,8 @@ export class RecordAssembler {
     const innerSrc = new RecordSource(inner, 0n, 0);
     let q = 0;
     while (q < inner.length) {
-      if (inner.length - q < TLV_HEADER_SIZE) throw new InvalidRecordError('compressed envelope ends inside a record header');
+      if (inner.length - q < TLV_HEADER_SIZE)
+        throw new InvalidRecordError('compressed envelope ends inside a record header');
       const l = readU32(inner, q + 1);
       const end = q + TLV_HEADER_SIZE + l;
       if (end > inner.length) throw new InvalidRecordError('compressed envelope ends inside a record');

@@ -7,9 +7,7 @@ import { InvalidArgumentError } from '../../wire/errors.js';
 import { U64_MAX } from '../../wire/constants.js';
 
 export type SeekPosition =
-  | { readonly kind: 'beginning' }
-  | { readonly kind: 'end' }
-  | { readonly kind: 'offset'; readonly offset: bigint };
+  { readonly kind: 'beginning' } | { readonly kind: 'end' } | { readonly kind: 'offset'; readonly offset: bigint };
 
 const BEGINNING: SeekPosition = Object.freeze({ kind: 'beginning' });
 const END: SeekPosition = Object.freeze({ kind: 'end' });

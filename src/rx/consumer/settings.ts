@@ -41,7 +41,8 @@ export function consumerSettings(topicId: number, options: ConsumeOptions): Cons
   const consumerId = resolveConsumerId(options.consumerId, options.consumerName);
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const prefetch = options.prefetch ?? DEFAULT_PREFETCH;
-  if (prefetch !== 0 && prefetch !== 1) throw new InvalidArgumentError(`prefetch must be 0 or 1, got ${String(prefetch)}`);
+  if (prefetch !== 0 && prefetch !== 1)
+    throw new InvalidArgumentError(`prefetch must be 0 or 1, got ${String(prefetch)}`);
   const offsetStore = options.offsetStore;
   if (offsetStore && consumerId === undefined) {
     throw new InvalidArgumentError('an offsetStore needs a consumerId or a consumerName');

@@ -68,7 +68,9 @@ export class TopicReader {
     // maxRecordLength says the server was configured larger, so a record may be that long.
     this.maxGrownFetch = Math.min(
       0xffff_ffff,
-      options.maxRecordLength === undefined ? DEFAULT_MAX_PAYLOAD : Math.max(DEFAULT_MAX_PAYLOAD, options.maxRecordLength + TLV_HEADER_SIZE),
+      options.maxRecordLength === undefined
+        ? DEFAULT_MAX_PAYLOAD
+        : Math.max(DEFAULT_MAX_PAYLOAD, options.maxRecordLength + TLV_HEADER_SIZE),
     );
     this.assembler = new RecordAssembler({
       ...(options.maxRecordLength === undefined ? {} : { maxRecordLength: options.maxRecordLength }),

@@ -1,4 +1,12 @@
-import { type MonoTypeOperatorFunction, type SchedulerLike, Observable, Subject, asyncScheduler, auditTime, config } from 'rxjs';
+import {
+  type MonoTypeOperatorFunction,
+  type SchedulerLike,
+  Observable,
+  Subject,
+  asyncScheduler,
+  auditTime,
+  config,
+} from 'rxjs';
 
 export interface AutoCommitOptions<T = unknown> {
   /** At most one periodic commit per this many ms. Default 5000 (the Rust `auto_commit_interval_ms`). */

@@ -1,4 +1,13 @@
-import { type MonoTypeOperatorFunction, type SchedulerLike, asyncScheduler, defer, retry, tap, throwError, timer } from 'rxjs';
+import {
+  type MonoTypeOperatorFunction,
+  type SchedulerLike,
+  asyncScheduler,
+  defer,
+  retry,
+  tap,
+  throwError,
+  timer,
+} from 'rxjs';
 import { ServerCatchingUpError } from '../../wire/errors.js';
 
 export interface CatchingUpOptions {

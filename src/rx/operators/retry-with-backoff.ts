@@ -1,4 +1,13 @@
-import { type MonoTypeOperatorFunction, type Observable, type SchedulerLike, asyncScheduler, defer, retry, throwError, timer } from 'rxjs';
+import {
+  type MonoTypeOperatorFunction,
+  type Observable,
+  type SchedulerLike,
+  asyncScheduler,
+  defer,
+  retry,
+  throwError,
+  timer,
+} from 'rxjs';
 import { LanceError } from '../../wire/errors.js';
 import { type BackoffDelayOptions, backoffDelay } from './backoff-delay.js';
 

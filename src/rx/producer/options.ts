@@ -99,7 +99,10 @@ export function defaultCloseTimeoutMs(requestTimeoutMs: number): number {
   return Math.min(DEFAULT_CLOSE_TIMEOUT_MS, requestTimeoutMs);
 }
 
-export const PRODUCER_DEFAULTS: Omit<ResolvedProducerOptions, 'closeTimeoutMs' | 'maxBlockMs' | 'maxWaitingBytes' | 'deliveryTimeoutMs'> = {
+export const PRODUCER_DEFAULTS: Omit<
+  ResolvedProducerOptions,
+  'closeTimeoutMs' | 'maxBlockMs' | 'maxWaitingBytes' | 'deliveryTimeoutMs'
+> = {
   batchSize: 32 * 1024,
   maxRequestBytes: 4 * 1024 * 1024,
   lingerMs: 5,
@@ -127,7 +130,10 @@ export function resolveProducerOptions(o: ProducerOptions = {}): ResolvedProduce
     // bound, so that packed frames still pipeline.
     maxRequestBytes:
       o.maxRequestBytes ??
-      Math.max(given.batchSize, Math.min(PRODUCER_DEFAULTS.maxRequestBytes, given.maxPayloadBytes, Math.floor(given.bufferMemory / 4))),
+      Math.max(
+        given.batchSize,
+        Math.min(PRODUCER_DEFAULTS.maxRequestBytes, given.maxPayloadBytes, Math.floor(given.bufferMemory / 4)),
+      ),
   };
   positiveInt('batchSize', r.batchSize);
   positiveInt('maxRequestBytes', r.maxRequestBytes);
@@ -146,7 +152,9 @@ export function resolveProducerOptions(o: ProducerOptions = {}): ResolvedProduce
     throw new InvalidArgumentError(`batchSize ${r.batchSize} exceeds the server's payload limit ${r.maxPayloadBytes}`);
   }
   if (r.maxRequestBytes > r.maxPayloadBytes) {
-    throw new InvalidArgumentError(`maxRequestBytes ${r.maxRequestBytes} exceeds the server's payload limit ${r.maxPayloadBytes}`);
+    throw new InvalidArgumentError(
+      `maxRequestBytes ${r.maxRequestBytes} exceeds the server's payload limit ${r.maxPayloadBytes}`,
+    );
   }
   if (r.onFull !== 'error' && r.onFull !== 'drop-newest') {
     throw new InvalidArgumentError(`onFull must be 'error' or 'drop-newest', got ${String(r.onFull)}`);
@@ -161,7 +169,8 @@ function definedOnly(o: ProducerOptions): ProducerOptions {
 }
 
 function positiveInt(name: string, v: number): void {
-  if (!Number.isSafeInteger(v) || v <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got ${v}`);
+  if (!Number.isSafeInteger(v) || v <= 0)
+    throw new InvalidArgumentError(`${name} must be a positive integer, got ${v}`);
 }
 
 function positive(name: string, v: number): void {

@@ -12,7 +12,10 @@
 import { type Observable, defer, filter, map, of, take } from 'rxjs';
 import type { RxProducer } from './create-producer.js';
 
-export function whenRoom(producer: Pick<RxProducer, 'acks$' | 'bufferedBytes'>, maxBufferedBytes: number): Observable<void> {
+export function whenRoom(
+  producer: Pick<RxProducer, 'acks$' | 'bufferedBytes'>,
+  maxBufferedBytes: number,
+): Observable<void> {
   return defer(() =>
     producer.bufferedBytes < maxBufferedBytes
       ? of(undefined)

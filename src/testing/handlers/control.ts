@@ -15,7 +15,15 @@ import { authenticate } from './auth.js';
 import { commitOffset, subscribe, unsubscribe } from './consumers.js';
 import type { ConnectionState, ControlHandler, HandlerContext } from './context.js';
 import { fetch } from './fetch.js';
-import { clusterStatus, createTopic, createTopicWithRetention, deleteTopic, getTopic, listTopics, setRetention } from './topics.js';
+import {
+  clusterStatus,
+  createTopic,
+  createTopicWithRetention,
+  deleteTopic,
+  getTopic,
+  listTopics,
+  setRetention,
+} from './topics.js';
 
 const HANDLERS = new Map<number, { handler: ControlHandler; forwarded?: RequestKind }>([
   [Command.CREATE_TOPIC, { handler: createTopic, forwarded: 'admin' }],
@@ -36,7 +44,9 @@ export function control(command: number, payload: Uint8Array, ctx: HandlerContex
   const entry = HANDLERS.get(command);
   if (entry === undefined) {
     return errorFrame(
-      command === Command.AUTHENTICATE_RESPONSE ? 'Authentication handled at connection level' : 'Invalid client command',
+      command === Command.AUTHENTICATE_RESPONSE
+        ? 'Authentication handled at connection level'
+        : 'Invalid client command',
     );
   }
   try {

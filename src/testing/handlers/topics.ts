@@ -28,7 +28,12 @@ import { jsonFrame } from '../replies.js';
 import type { TopicMeta } from '../storage/storage.js';
 import type { ControlHandler } from './context.js';
 
-const topicJson = (m: TopicMeta): { [k: string]: JsonValue } => ({ created_at: m.createdAt, id: m.id, name: m.name, topic_epoch: 1 });
+const topicJson = (m: TopicMeta): { [k: string]: JsonValue } => ({
+  created_at: m.createdAt,
+  id: m.id,
+  name: m.name,
+  topic_epoch: 1,
+});
 
 export const createTopic: ControlHandler = (payload, ctx) => {
   if (payload.length === 0) throw new ReplyError('Topic name required');
@@ -48,7 +53,9 @@ export const createTopicWithRetention: ControlHandler = (payload, ctx) => {
 
 export const listTopics: ControlHandler = (_payload, ctx) => {
   // `TopicListResponse` is a derived struct: keys in declaration order, not sorted (§2.2, §2.3.5).
-  const topics = ctx.store.list().map(({ meta: m }) => ({ id: m.id, name: m.name, created_at: m.createdAt, topic_epoch: 1 }));
+  const topics = ctx.store
+    .list()
+    .map(({ meta: m }) => ({ id: m.id, name: m.name, created_at: m.createdAt, topic_epoch: 1 }));
   return jsonFrame(Command.TOPIC_RESPONSE, { topics }, false);
 };
 

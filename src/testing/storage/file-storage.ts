@@ -146,9 +146,17 @@ export class FileStorage implements Storage {
       .readdirSync(dir)
       .map((name) => ({ name, m: SEGMENT_NAME.exec(name) }))
       .filter((x): x is { name: string; m: RegExpExecArray } => x.m !== null)
-      .map(({ name, m }) => ({ name, start: BigInt(m[1]!), ts: BigInt(m[2]!), end: m[3] === undefined ? undefined : BigInt(m[3]) }))
+      .map(({ name, m }) => ({
+        name,
+        start: BigInt(m[1]!),
+        ts: BigInt(m[2]!),
+        end: m[3] === undefined ? undefined : BigInt(m[3]),
+      }))
       // (start_index, start_ts, closed-before-active), as the server orders them (§2.3.11).
-      .sort((a, b) => cmp(a.start, b.start) || cmp(a.ts, b.ts) || (a.end === undefined ? 1 : 0) - (b.end === undefined ? 1 : 0));
+      .sort(
+        (a, b) =>
+          cmp(a.start, b.start) || cmp(a.ts, b.ts) || (a.end === undefined ? 1 : 0) - (b.end === undefined ? 1 : 0),
+      );
     const segments: Segment[] = [];
     found.forEach((x, i) => {
       const path = join(dir, x.name);
@@ -167,7 +175,12 @@ export class FileStorage implements Storage {
       const s = new Segment(Number(x.start), x.ts, end);
       if (data.length > 0) s.push(data);
       segments.push(s);
-      files.files.set(s, { path, fd: x.end === undefined && last ? fs.openSync(path, 'a') : undefined, pending: [], closeRequested: false });
+      files.files.set(s, {
+        path,
+        fd: x.end === undefined && last ? fs.openSync(path, 'a') : undefined,
+        pending: [],
+        closeRequested: false,
+      });
     });
     return segments;
   }
@@ -252,7 +265,8 @@ function metaJson(m: TopicMeta): JsonValue {
     created_at: m.createdAt,
     id: m.id,
     name: m.name,
-    retention: m.retention === undefined ? null : { max_age_secs: m.retention.maxAgeSecs, max_bytes: m.retention.maxBytes },
+    retention:
+      m.retention === undefined ? null : { max_age_secs: m.retention.maxAgeSecs, max_bytes: m.retention.maxBytes },
     topic_epoch: 1,
   };
 }
@@ -264,6 +278,11 @@ function parseMeta(bytes: Uint8Array): TopicMeta {
     id: Number(o['id']),
     name: String(o['name']),
     createdAt: Number(o['created_at']),
-    retention: r ? { maxAgeSecs: BigInt(r['max_age_secs'] as number | bigint), maxBytes: BigInt(r['max_bytes'] as number | bigint) } : undefined,
+    retention: r
+      ? {
+          maxAgeSecs: BigInt(r['max_age_secs'] as number | bigint),
+          maxBytes: BigInt(r['max_bytes'] as number | bigint),
+        }
+      : undefined,
   };
 }

@@ -28,7 +28,12 @@ export function encodeSubscribe(r: SubscribeRequest): Uint8Array {
 
 export function decodeSubscribe(p: Uint8Array): SubscribeRequest {
   requireLength(p, 24, 'Subscribe');
-  return { topicId: readU32(p, 0), startOffset: readU64(p, 4), maxBatchBytes: readU32(p, 12), consumerId: readU64(p, 16) };
+  return {
+    topicId: readU32(p, 0),
+    startOffset: readU64(p, 4),
+    maxBatchBytes: readU32(p, 12),
+    consumerId: readU64(p, 16),
+  };
 }
 
 export interface SubscribeAck {

@@ -33,7 +33,23 @@ export function makeCerts(dir: string): TestCerts {
     key(name);
     run('req', '-new', '-key', `${name}.key`, '-subj', `/CN=lnc-test-${name}`, '-out', `${name}.csr`);
     writeFileSync(join(dir, `${name}.ext`), ext);
-    run('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', `${name}.ext`, '-out', `${name}.pem`);
+    run(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.pem`,
+    );
   }
   const read = (f: string) => readFileSync(join(dir, f));
   return {

@@ -17,8 +17,12 @@ import {
   type JsonValue,
 } from '../../../src/wire';
 
-export const ingest = (batchId: number | bigint, topicId: number, payload: Uint8Array, flags: number = Flags.BATCH_MODE): Uint8Array =>
-  encodeFrame({ flags, batchId: BigInt(batchId), topicId, recordCount: 1, payload });
+export const ingest = (
+  batchId: number | bigint,
+  topicId: number,
+  payload: Uint8Array,
+  flags: number = Flags.BATCH_MODE,
+): Uint8Array => encodeFrame({ flags, batchId: BigInt(batchId), topicId, recordCount: 1, payload });
 
 /** One TLV record (type 0x01) holding `text`. */
 export function tlv(text: string | Uint8Array, type = 0x01): Uint8Array {
@@ -53,7 +57,9 @@ export const isAck = (f: Frame, batchId?: number | bigint): boolean =>
 /** The text of an ErrorResponse; throws if `f` is not one. */
 export function errorText(f: Frame): string {
   if (f.flags !== Flags.CONTROL || commandOfFrame(f) !== Command.ERROR_RESPONSE) {
-    throw new Error(`expected an ErrorResponse, got flags 0x${f.flags.toString(16)} command 0x${commandOfFrame(f).toString(16)}`);
+    throw new Error(
+      `expected an ErrorResponse, got flags 0x${f.flags.toString(16)} command 0x${commandOfFrame(f).toString(16)}`,
+    );
   }
   return Buffer.from(f.payload).toString('utf8');
 }

@@ -17,7 +17,10 @@ export class Harness {
     return server;
   }
 
-  async connect(server: LanceServer | number, options: Parameters<typeof RawClient.connect>[1] = {}): Promise<RawClient> {
+  async connect(
+    server: LanceServer | number,
+    options: Parameters<typeof RawClient.connect>[1] = {},
+  ): Promise<RawClient> {
     const client = await RawClient.connect(typeof server === 'number' ? server : server.port, options);
     this.clients.push(client);
     return client;

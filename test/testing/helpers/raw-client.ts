@@ -107,7 +107,8 @@ export class RawClient {
   /** Resolves if no new frame arrives within `ms`; rejects with the frame otherwise. */
   async expectSilence(ms = 100): Promise<void> {
     await new Promise((r) => setTimeout(r, ms));
-    if (this.frames.length > this.cursor) throw new Error(`expected no frame, got flags 0x${this.frames[this.cursor]!.flags.toString(16)}`);
+    if (this.frames.length > this.cursor)
+      throw new Error(`expected no frame, got flags 0x${this.frames[this.cursor]!.flags.toString(16)}`);
   }
 
   /** Waits for the close; rejects if the socket is still open after `timeoutMs`. */
@@ -138,7 +139,11 @@ export class RawClient {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${this.frames.length - this.cursor} pending)`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what} (${this.frames.length - this.cursor} pending)`,
+          ),
+        );
       }, timeoutMs);
       const waiter = (): void => {
         if (check()) this.waiters = this.waiters.filter((w) => w !== waiter);

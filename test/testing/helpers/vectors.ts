@@ -21,4 +21,5 @@ export function vectorHex(name: string): string {
 
 export const vectorBytes = (name: string): Buffer => Buffer.from(vectorHex(name), 'hex');
 
-export const serverToClientVectors = (): string[] => file.frames.filter((f) => f.direction.includes('server->client')).map((f) => f.name);
+export const serverToClientVectors = (): string[] =>
+  file.frames.filter((f) => f.direction.includes('server->client')).map((f) => f.name);
