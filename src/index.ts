@@ -30,14 +30,13 @@ export {
   deleteTopic$,
   setRetention$,
   getClusterStatus$,
-  ensureTopic$,
   fetch$,
   subscribe$,
   unsubscribe$,
   commitOffset$,
-  type EnsureTopicOptions,
   type Requester,
 } from './rx/admin.js';
+export { ensureTopic$, type EnsureTopicOptions } from './rx/ensure-topic.js';
 export type { TopicInfo, RetentionInfo } from './wire/payloads/topic-response.js';
 export type { RetentionOptions } from './wire/rules.js';
 export type { ClusterStatus } from './wire/payloads/cluster-status.js';
@@ -79,11 +78,8 @@ export { ClientConfig } from './client/config.js';
 export { LanceClient, type ConnectOptions } from './client/lance-client.js';
 export { Producer, type SendOptions, type ProducerConnectOptions } from './client/producer.js';
 export { ProducerConfig } from './client/producer-config.js';
-export {
-  StandaloneConsumer,
-  type StandaloneConnectOptions,
-  type StandaloneOpenOptions,
-} from './client/standalone-consumer.js';
+export { StandaloneConsumer } from './client/standalone-consumer.js';
+export type { StandaloneConnectOptions, StandaloneOpenOptions } from './client/standalone-options.js';
 export { StandaloneConfig } from './client/standalone-config.js';
 
 // Records

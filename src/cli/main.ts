@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { firstValueFrom, fromEvent, take } from 'rxjs';
 import { LanceClient } from '../client/lance-client.js';
 import { Lance } from '../rx/lance.js';
-import { ensureTopic$ } from '../rx/admin.js';
+import { ensureTopic$ } from '../rx/ensure-topic.js';
 import { serveMain, SERVE_USAGE } from '../testing/serve-command.js';
 import { benchCommand } from './commands/bench.js';
 import { consumeCommand } from './commands/consume.js';

@@ -12,6 +12,7 @@ import { Lance, type CallOptions } from '../rx/lance.js';
 import type { LanceOptions } from '../rx/options.js';
 import { toPromise } from '../rx/abort.js';
 import * as admin from '../rx/admin.js';
+import { type EnsureTopicOptions, ensureTopic$ } from '../rx/ensure-topic.js';
 import type { RetentionOptions } from '../wire/rules.js';
 import type { ClusterStatus } from '../wire/payloads/cluster-status.js';
 import type { FetchResponse } from '../wire/payloads/fetch.js';
@@ -65,8 +66,8 @@ export class LanceClient {
     return this.run(admin.createTopicWithRetention$(this.lance, name, retention, o), o);
   }
   /** Create, or find the existing topic of that name (with retries, like the Rust client). */
-  ensureTopic(name: string, o?: admin.EnsureTopicOptions): Promise<TopicInfo> {
-    return this.run(admin.ensureTopic$(this.lance, name, o), o);
+  ensureTopic(name: string, o?: EnsureTopicOptions): Promise<TopicInfo> {
+    return this.run(ensureTopic$(this.lance, name, o), o);
   }
   listTopics(o?: CallOptions): Promise<TopicInfo[]> {
     return this.run(admin.listTopics$(this.lance, o), o);

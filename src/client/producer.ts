@@ -23,6 +23,8 @@ import type { Admission, Receipt } from '../rx/producer/admission.js';
 import type { ProducerEngine } from '../rx/producer/engine.js';
 import type { ProduceAck, ProduceOutcome } from '../rx/producer/batch.js';
 import { type ProducerHost, engineOn } from '../rx/producer/producer-host.js';
+import { roleState, roleState$ } from '../rx/role-state.js';
+import type { ConnectionState } from '../rx/state.js';
 import type { ProducerRecord } from '../rx/producer/records.js';
 import type { ProducerStats } from '../rx/producer/stats.js';
 import { nextProducerRole } from '../rx/producer/roles.js';
@@ -95,6 +97,16 @@ export class Producer {
 
   get stats(): ProducerStats {
     return this.engine.stats;
+  }
+
+  /** This producer's connection state, current first, then each change (see `RxProducer.state$`). */
+  get state$(): Observable<ConnectionState> {
+    return roleState$(this.lance, this.role);
+  }
+
+  /** The current connection state, e.g. for a health endpoint. */
+  get state(): ConnectionState {
+    return roleState(this.lance, this.role);
   }
 
   /**

@@ -23,37 +23,17 @@ import { ConsumerDriver } from '../rx/consumer/consumer-driver.js';
 import type { ConsumeOptions } from '../rx/consumer/options.js';
 import type { RecordBatch } from '../rx/consumer/record-batch.js';
 import { nextConsumerRole } from '../rx/consumer/role.js';
+import { roleState, roleState$ } from '../rx/role-state.js';
+import type { ConnectionState } from '../rx/state.js';
 import { SeekPosition } from '../rx/consumer/seek-position.js';
 import { consumerSettings } from '../rx/consumer/settings.js';
 import { type CloseOptions, Lance } from '../rx/lance.js';
-import type { LanceOptions } from '../rx/options.js';
-import type { Session } from '../rx/session.js';
 import { defaultCloseTimeoutMs } from '../rx/producer/options.js';
 import { ClosedError, InvalidArgumentError } from '../wire/errors.js';
 import { CommitBook } from './commit-book.js';
 import { StandaloneConfig } from './standalone-config.js';
+import type { ConsumerHost, StandaloneConnectOptions, StandaloneOpenOptions } from './standalone-options.js';
 import { asyncDispose } from '../rx/dispose.js';
-
-/** What the consumer needs from the core: `Lance` satisfies it. */
-export interface ConsumerHost {
-  session$(role: string): Observable<Session>;
-  readonly options: { readonly scheduler: SchedulerLike };
-}
-
-export interface StandaloneConnectOptions {
-  /** Use this store instead of the config's (`offsetDir` → FileOffsetStore, else memory). Not closed by `close()`. */
-  readonly offsetStore?: OffsetStore;
-  readonly signal?: AbortSignal;
-  /** Test seams and extra core options applied over the config's. */
-  readonly lanceOptions?: Partial<LanceOptions>;
-}
-
-export interface StandaloneOpenOptions {
-  readonly offsetStore?: OffsetStore;
-  /** This consumer's socket role. Default `consumer:<n>`. */
-  readonly role?: string;
-  readonly signal?: AbortSignal;
-}
 
 export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
   private readonly driver: ConsumerDriver;
@@ -145,6 +125,16 @@ export class StandaloneConsumer implements AsyncIterable<RecordBatch> {
   /** Offset of the next record `poll()` hands out (a record boundary; what `commit()` stores). */
   get currentOffset(): bigint {
     return this.driver.position ?? 0n;
+  }
+
+  /** This consumer's connection state, current first, then each change (not keeping it open). */
+  get state$(): Observable<ConnectionState> {
+    return roleState$(this.lance, this.role);
+  }
+
+  /** The current connection state, e.g. for a health endpoint. */
+  get state(): ConnectionState {
+    return roleState(this.lance, this.role);
   }
 
   /**

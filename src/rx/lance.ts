@@ -8,21 +8,7 @@
  * const reply = await lance.request(Command.LIST_TOPICS);
  * await lance.close();
  */
-import {
-  EMPTY,
-  Observable,
-  ReplaySubject,
-  Subject,
-  catchError,
-  defer,
-  filter,
-  map,
-  merge,
-  startWith,
-  switchMap,
-  take,
-  throwError,
-} from 'rxjs';
+import { EMPTY, Observable, ReplaySubject, catchError, defer, filter, merge, switchMap, take, throwError } from 'rxjs';
 import { type Health, summarizeHealth } from './health.js';
 import { ClosedError } from '../wire/errors.js';
 import { commandName } from '../wire/control.js';
@@ -33,7 +19,7 @@ import { toPromise } from './abort.js';
 import { checkAuthReply, redactError } from './auth-reply.js';
 import type { LiveSession } from './live-session.js';
 import { type LanceOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { RoleConnection } from './role-connection.js';
+import { RoleRegistry } from './role-registry.js';
 import { ServerRing } from './server-ring.js';
 import type { Session, SessionRole } from './session.js';
 import type { ConnectionState } from './state.js';
@@ -41,6 +27,7 @@ import { consumeTopic } from './consumer/consume-topic.js';
 import type { ConsumeOptions } from './consumer/options.js';
 import type { RecordBatch } from './consumer/record-batch.js';
 import { nextConsumerRole } from './consumer/role.js';
+import { roleState$, withStates } from './role-state.js';
 import type { SeekPosition } from './consumer/seek-position.js';
 import { hostedProducer, type RxProducer } from './producer/create-producer.js';
 import type { ProducerOptions } from './producer/options.js';
@@ -54,11 +41,9 @@ export type { CloseOptions, Drainable } from './drainable.js';
 
 export class Lance {
   readonly options: ResolvedOptions;
+  private readonly roles: RoleRegistry;
   #token: string | undefined;
   private readonly ring: ServerRing;
-  private readonly roles = new Map<SessionRole, RoleConnection>();
-  /** Ticks when any role's state changes or a role is forgotten. */
-  private readonly stateChanges = new Subject<void>();
   private readonly closing = new ReplaySubject<void>(1);
   private readonly drainables = new Set<Drainable>();
   private closed = false;
@@ -71,6 +56,16 @@ export class Lance {
     this.#token = options.token;
     this.ring = new ServerRing(this.options.servers);
     this.closed$ = this.closing.pipe(switchMap(() => throwError(() => new ClosedError('the client was closed'))));
+    this.roles = new RoleRegistry({
+      options: this.options,
+      ring: this.ring,
+      token: () => this.#token,
+      closing$: this.closing,
+      isClosed: () => this.closed,
+      connected: () => {
+        this.everConnected = true;
+      },
+    });
   }
 
   /**
@@ -111,24 +106,17 @@ export class Lance {
    * roles alive.
    */
   states$(): Observable<ReadonlyMap<SessionRole, ConnectionState>> {
-    return this.stateChanges.pipe(
-      startWith(undefined),
-      map(() => this.snapshot()),
-    );
+    return this.roles.states$();
   }
 
   /** `up`, `degraded` or `down`, with the failing roles and why: for health endpoints. */
   health(): Health {
-    return summarizeHealth(this.snapshot());
-  }
-
-  private snapshot(): ReadonlyMap<SessionRole, ConnectionState> {
-    return new Map([...this.roles].map(([role, r]) => [role, r.state.value]));
+    return summarizeHealth(this.roles.snapshot());
   }
 
   /** `role`'s connection state, the current one first. */
   state$(role: SessionRole = 'control'): Observable<ConnectionState> {
-    return this.role(role).state.asObservable();
+    return this.roles.get(role).state.asObservable();
   }
 
   /**
@@ -153,9 +141,10 @@ export class Lance {
    * lance.topic$(1).pipe(toRecords(), filter((r) => r.type === RecordType.JSON), map((r) => JSON.parse(r.text())))
    */
   topic$(id: number, from?: SeekPosition | bigint | number, options: ConsumeOptions = {}): Observable<RecordBatch> {
-    return defer(() =>
-      consumeTopic(
-        this.session$(nextConsumerRole()),
+    return defer(() => {
+      const role = nextConsumerRole();
+      const batches$ = consumeTopic(
+        this.session$(role),
         id,
         {
           requestTimeoutMs: this.options.requestTimeoutMs,
@@ -164,8 +153,9 @@ export class Lance {
           ...(from === undefined ? {} : { from }),
         },
         this.options.scheduler,
-      ),
-    );
+      );
+      return options.onState === undefined ? batches$ : withStates(batches$, roleState$(this, role), options.onState);
+    });
   }
 
   /**
@@ -236,9 +226,7 @@ export class Lance {
     }
     this.closing.next();
     this.closing.complete();
-    for (const r of this.roles.values()) r.state.complete();
-    this.stateChanges.next(); // the final map: every role closed
-    this.stateChanges.complete();
+    this.roles.closeAll();
     // Let destroyed sockets release their handles before the caller checks for leaks.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
@@ -253,38 +241,9 @@ export class Lance {
 
   // ----- internals -----
 
-  private role(role: SessionRole): RoleConnection {
-    let r = this.roles.get(role);
-    if (!r) {
-      const created: RoleConnection = new RoleConnection(role, {
-        options: this.options,
-        ring: this.ring,
-        token: () => this.#token,
-        closing$: this.closing,
-        isClosed: () => this.closed,
-        connected: () => {
-          this.everConnected = true;
-        },
-        // Engines get a fresh role each ('consumer:7'), so forget one once its socket is released
-        // and nobody watches its state$: a long-lived Lance that re-subscribes topic$ all day must
-        // not accumulate them. A watched role is kept, so its state$ keeps reporting reconnects.
-        released: () => {
-          if (role !== 'control' && this.roles.get(role) === created && !created.state.observed) {
-            this.roles.delete(role);
-            this.stateChanges.next();
-          }
-        },
-        changed: () => this.stateChanges.next(),
-      });
-      r = created;
-      this.roles.set(role, r);
-    }
-    return r;
-  }
-
   private liveSession$(role: SessionRole): Observable<LiveSession> {
     return defer(() =>
-      this.closed ? throwError(() => new ClosedError('the client is closed')) : this.role(role).session$,
+      this.closed ? throwError(() => new ClosedError('the client is closed')) : this.roles.get(role).session$,
     );
   }
 
@@ -303,7 +262,7 @@ export class Lance {
     get everConnected() {
       return lance.everConnected;
     },
-    liveControl: () => lance.roles.get('control')?.current,
+    liveControl: () => lance.roles.find('control')?.current,
     control$: () => lance.liveSession$('control'),
     state$: (role) => lance.state$(role),
     lastConnectFailure: () => lance.lastConnectFailure(),
@@ -316,7 +275,7 @@ export class Lance {
 
   /** Why the control role is not connected, if it knows. */
   private lastConnectFailure(): unknown {
-    const s = this.roles.get('control')?.state.value;
+    const s = this.roles.find('control')?.state.value;
     return s?.type === 'reconnecting' || s?.type === 'closed' ? s.error : undefined;
   }
 }

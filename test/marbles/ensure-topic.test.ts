@@ -2,7 +2,7 @@
 import { catchError, map, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { Lance } from '../../src/rx/lance';
-import { ensureTopic$ } from '../../src/rx/admin';
+import { ensureTopic$ } from '../../src/rx/ensure-topic';
 import { Command } from '../../src/wire/constants';
 import { commandOf } from '../../src/wire/control';
 import { LanceError } from '../../src/wire/errors';

@@ -4,7 +4,8 @@
  */
 import { firstValueFrom, lastValueFrom, takeWhile, tap } from 'rxjs';
 import type { Lance } from '../../rx/lance.js';
-import { ensureTopic$, fetch$ } from '../../rx/admin.js';
+import { fetch$ } from '../../rx/admin.js';
+import { ensureTopic$ } from '../../rx/ensure-topic.js';
 import { U64_MAX } from '../../wire/constants.js';
 import { int, mb, table } from '../format.js';
 import { progressBar } from '../progress.js';

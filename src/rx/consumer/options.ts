@@ -1,6 +1,7 @@
 import type { ObservableInput } from 'rxjs';
 import type { OffsetStore } from '../../offsets/offset-store.js';
 import type { Logger } from '../logger.js';
+import type { ConnectionState } from '../state.js';
 import type { BackoffDelayOptions } from '../operators/backoff-delay.js';
 import type { RecordBatch } from './record-batch.js';
 import type { SeekPosition } from './seek-position.js';
@@ -68,6 +69,11 @@ export interface ConsumeOptions {
   readonly logger?: Logger;
   /** Receives commit failures; without it a failing commit errors the stream. */
   readonly onCommitError?: (err: unknown) => void;
+  /**
+   * Receives this subscription's own connection state (`lance.topic$` only): the current one when
+   * fetching starts, each change, and `closed` when the subscription ends.
+   */
+  readonly onState?: (state: ConnectionState) => void;
 }
 
 export type ProcessFn = (batch: RecordBatch) => ObservableInput<unknown>;

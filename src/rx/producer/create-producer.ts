@@ -4,7 +4,9 @@
  * `flush()` and `close()` (RxJS teardown is synchronous, RX-NOTES §1.2, so draining needs them).
  */
 import type { Observable, Observer, SchedulerLike } from 'rxjs';
+import { type StateSource, roleState, roleState$ } from '../role-state.js';
 import type { Session } from '../session.js';
+import type { ConnectionState } from '../state.js';
 import { type Admission, assertTopicId } from './admission.js';
 import type { ProduceOutcome } from './batch.js';
 import { ProducerEngine } from './engine.js';
@@ -43,6 +45,13 @@ export interface RxProducer extends Observer<ProducerRecord> {
   close(options?: { readonly timeoutMs?: number }): Promise<void>;
   /** A snapshot of the counters (allocates: poll it, do not read it per record). */
   readonly stats: ProducerStats;
+  /**
+   * This producer's own connection state, the current one first, then each change (`closed` once
+   * close() let go of the socket). Watching it does not keep the socket open.
+   */
+  readonly state$: Observable<ConnectionState>;
+  /** The current connection state (allocates: poll it). */
+  readonly state: ConnectionState;
   /** Bytes accepted and not yet settled, cheap to read: lets a loop wait before `bufferMemory` is full. */
   readonly bufferedBytes: number;
   readonly closed: boolean;
@@ -60,25 +69,30 @@ export function createProducer(
   scheduler?: SchedulerLike,
 ): RxProducer {
   assertTopicId(topicId);
-  return new LaneProducer(new ProducerEngine(session$, options, scheduler), topicId);
+  return new LaneProducer(new ProducerEngine(session$, options, scheduler), topicId, {}, 'producer');
 }
 
 /** `createProducer` on a new `producer:<n>` connection of `host`, drained by the host's close(). */
 export function hostedProducer(host: ProducerHost, topicId: number, options: ProducerOptions): RxProducer {
   assertTopicId(topicId);
-  return new LaneProducer(engineOn(host, nextProducerRole(), options), topicId);
+  const role = nextProducerRole();
+  return new LaneProducer(engineOn(host, role, options), topicId, host, role);
 }
 
 class LaneProducer implements RxProducer {
   readonly acks$: Observable<ProduceOutcome>;
+  readonly state$: Observable<ConnectionState>;
   private readonly lane: Lane;
   private readonly admission: Admission;
 
   constructor(
     private readonly engine: ProducerEngine,
     readonly topicId: number,
+    private readonly host: Partial<StateSource>,
+    private readonly role: string,
   ) {
     this.acks$ = engine.outcomes.asObservable();
+    this.state$ = roleState$(host, role);
     this.lane = engine.lane(topicId);
     this.admission = engine.admission;
   }
@@ -89,6 +103,10 @@ class LaneProducer implements RxProducer {
 
   get bufferedBytes(): number {
     return this.engine.budget.usedBytes;
+  }
+
+  get state(): ConnectionState {
+    return roleState(this.host, this.role);
   }
 
   get closed(): boolean {

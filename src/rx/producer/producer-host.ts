@@ -6,11 +6,12 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { Drainable } from '../drainable.js';
 import type { Logger } from '../logger.js';
+import type { StateSource } from '../role-state.js';
 import type { Session } from '../session.js';
 import { ProducerEngine } from './engine.js';
 import type { ProducerOptions } from './options.js';
 
-export interface ProducerHost {
+export interface ProducerHost extends Partial<StateSource> {
   session$(role: string): Observable<Session>;
   readonly options: { readonly scheduler: SchedulerLike; readonly logger?: Logger };
   /** Lets the host's own close() drain what is built on it; returns the function that forgets it. */
