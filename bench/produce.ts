@@ -20,7 +20,8 @@ import { createProducer } from '../src/rx/producer/create-producer';
 import { PRODUCER_DEFAULTS } from '../src/rx/producer/options';
 import { Producer } from '../src/client/producer';
 import { ProducerConfig } from '../src/client/producer-config';
-import { Command, encodeControl, encodeFrame, Flags, writeRecord } from '../src/wire/index';
+import { Command, encodeControl } from '../src/wire/index';
+import { rawProduce } from './lib/raw-produce';
 import { spawnServer } from './lib/spawn-server';
 
 const SMALL = Number(process.env['SMALL_RECORDS'] ?? 2_000_000);
@@ -56,44 +57,8 @@ const raw: Runner = (port, recordSize, count) => rawFramed(BATCH, WINDOW)(port, 
 /** Pre-encoded frames of about `frameBytes` on the wire, at most `window` unacked. */
 const rawFramed =
   (frameBytes: number, window: number): Runner =>
-  async (port, recordSize, count) => {
-    const tlv = 5 + recordSize;
-    const perFrame = Math.max(1, Math.floor((frameBytes === BATCH ? BATCH : frameBytes - 44) / tlv));
-    const payload = new Uint8Array(perFrame * tlv);
-    const value = new Uint8Array(recordSize).fill(0x61);
-    for (let i = 0; i < perFrame; i++) writeRecord(payload, i * tlv, 0x01, value);
-    const frame = encodeFrame({ flags: Flags.BATCH_MODE, batchId: 1n, topicId: TOPIC, recordCount: perFrame, payload });
-    const frames = Math.ceil(count / perFrame);
-    const socket = await connect(port);
-    const t0 = process.hrtime.bigint();
-    await new Promise<void>((resolve) => {
-      let sent = 0;
-      let ackBytes = 0;
-      let blocked = false;
-      const fill = (): void => {
-        while (!blocked && sent < frames && sent - Math.floor(ackBytes / 44) < window) {
-          sent++;
-          if (!socket.write(frame)) {
-            blocked = true;
-            socket.once('drain', () => {
-              blocked = false;
-              fill();
-            });
-          }
-        }
-      };
-      socket.on('data', (chunk: Buffer) => {
-        ackBytes += chunk.length;
-        if (ackBytes / 44 >= frames) resolve();
-        else fill();
-      });
-      fill();
-    });
-    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-    socket.destroy();
-    // The last frame may carry a few extra records: report the time for exactly `count`.
-    return secs * (count / (frames * perFrame));
-  };
+  async (port, recordSize, count) =>
+    (await rawProduce(`127.0.0.1:${port}`, TOPIC, recordSize, count, frameBytes, window)) / 1000;
 
 /** Rx face: `next()` in a loop; when bufferMemory is nearly full, wait for the next ack. */
 const rx: Runner = async (port, recordSize, count) => {
